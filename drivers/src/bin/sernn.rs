@@ -1,0 +1,152 @@
+//! `sernn`: the spatially embedded RNN study (Achterberg et al. 2023). See `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use wiring_drivers::sernn::{self, RunOptions, Study};
+use wiring_drivers::shard::{Shard, SHARDS_ENV};
+use wiring_drivers::telemetry;
+
+const LONG_ABOUT: &str = "\
+Trains the spatially embedded RNN study (Achterberg et al. 2023): sets of recurrent networks on \
+the goal-choice task, one per regularisation strength γ, and writes a run directory with one \
+record per network, a study table and an HTML report.
+
+Without a subcommand, runs the built-in quick study (20 seRNNs + 20 L1 networks, the paper's \
+full recipe) into runs/sernn-quick. Configs for the paper's study and its supplementary sets \
+are in configs/ (sernn-paper.toml, sernn-supplementary.toml, sernn-quick.toml).
+
+A run directory holds: config.toml (the resolved study, written once), manifest*.json (build, \
+machine, timings, throughput per session), networks/<id>/record.json + weights.npz (one per \
+finished network, written atomically), study.csv, figures/*.csv and report.html.
+
+Re-running the same command resumes: finished networks are skipped, half-written ones are \
+trained again. Results are bit-identical whatever the thread count, shard split or interruption.
+
+Logging: RUST_LOG (e.g. RUST_LOG=debug). Profiling: --trace FILE writes a Chrome trace \
+(chrome://tracing, ui.perfetto.dev) of the run, per network, epoch and batch; for perf or \
+flamegraphs build with symbols: cargo build --profile profiling -p wiring-drivers \
+(binary in target/profiling/sernn).";
+
+#[derive(Parser, Debug)]
+#[command(name = "sernn", version, about = "Train and report the spatially embedded RNN study", long_about = LONG_ABOUT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Write a Chrome trace of every span (driver phases, networks, epochs, batches) to FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// No progress bar and no per-network lines; warnings and errors only.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train a study's networks into a run directory (resuming it), then merge if unsharded.
+    Run(RunArgs),
+    /// Build study.csv, figures/*.csv and report.html from every record in a run directory,
+    /// and tell which networks are still missing (after all shards of a study finished).
+    Merge {
+        /// The run directory.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The study config (TOML, `version = 1`); default: the built-in quick study.
+    config: Option<PathBuf>,
+    /// The run directory [default: runs/<config file stem>, or runs/sernn-quick].
+    #[arg(long, short, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Networks trained at once [default: all cores]. Each network runs on one thread.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Run only networks with id % n == i. Without it, Slurm's SLURM_ARRAY_TASK_ID /
+    /// _MIN / _COUNT or PBS's PBS_ARRAY_INDEX / PBS_ARRAYID (with --shards) are used.
+    #[arg(long, value_name = "i/n")]
+    shard: Option<Shard>,
+    /// Number of shards of a PBS / Torque job array (which does not export it).
+    #[arg(long, value_name = "N", env = SHARDS_ENV, value_parser = clap::value_parser!(u64).range(1..))]
+    shards: Option<u64>,
+}
+
+fn main() -> anyhow::Result<()> {
+    if let Err(message) = wiring_kernels::cpu::check_compiled_features() {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+    let cli = Cli::parse();
+    // Errors print on one line (`{:#}` joins the context chain), not anyhow's multi-line form.
+    if let Err(e) = dispatch(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let _trace = telemetry::init(cli.trace.as_deref(), cli.quiet)?;
+    match cli.command {
+        None => run(
+            RunArgs {
+                config: None,
+                out: None,
+                threads: None,
+                shard: None,
+                shards: None,
+            },
+            cli.quiet,
+        ),
+        Some(Command::Run(args)) => run(args, cli.quiet),
+        Some(Command::Merge { dir }) => {
+            let summary = sernn::merge(&dir)?;
+            println!("{}", summary.describe());
+            Ok(())
+        }
+    }
+}
+
+fn run(args: RunArgs, quiet: bool) -> anyhow::Result<()> {
+    let (study, default_out) = match &args.config {
+        Some(path) => {
+            let stem = path
+                .file_stem()
+                .map_or("sernn".into(), |s| s.to_string_lossy().into_owned());
+            (Study::load(path)?, PathBuf::from("runs").join(stem))
+        }
+        None => (Study::quick()?, PathBuf::from("runs/sernn-quick")),
+    };
+    let shard = Shard::resolve(args.shard, args.shards, |k| std::env::var(k).ok())?;
+    let out = args.out.unwrap_or(default_out);
+    let opts = RunOptions {
+        out: out.clone(),
+        threads: args.threads.map(usize::from),
+        shard,
+        quiet,
+        command: std::env::args().collect(),
+    };
+    let summary = sernn::run(&study, &opts)?;
+    let c = summary.counts;
+    let rate = if summary.wall_seconds > 0.0 {
+        c.trained as f64 / summary.wall_seconds
+    } else {
+        0.0
+    };
+    if !quiet {
+        eprintln!(
+            "shard {shard}: trained {} network(s), skipped {} already finished, in {:.1} s ({rate:.2} networks/s)",
+            c.trained, c.skipped, summary.wall_seconds
+        );
+    }
+    match summary.merged {
+        Some(m) => println!("{}", m.describe()),
+        None => println!(
+            "shard {shard} of {} done; when every shard has finished: sernn merge {}",
+            out.display(),
+            out.display()
+        ),
+    }
+    Ok(())
+}

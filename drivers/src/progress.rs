@@ -1,0 +1,61 @@
+//! Progress over a study's networks: an indicatif bar on a terminal (ETA, networks/s), one log
+//! line per network otherwise, nothing with `--quiet`.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Progress of one session over `total` networks.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    log_each: bool,
+}
+
+impl Progress {
+    /// A bar on stderr when it is a terminal and not `quiet`; else log lines unless `quiet`.
+    pub fn new(total: u64, quiet: bool) -> Self {
+        let visible = !quiet && std::io::stderr().is_terminal();
+        let bar = visible.then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} networks ({per_sec}, ETA {eta}) {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(250));
+            bar
+        });
+        Self {
+            bar,
+            log_each: !quiet && !visible,
+        }
+    }
+
+    /// One network finished (`summary` says how it did).
+    pub fn network_done(&self, id: u64, summary: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("#{id}: {summary}"));
+            bar.inc(1);
+        } else if self.log_each {
+            tracing::info!("network {id}: {summary}");
+        }
+    }
+
+    /// One network failed.
+    pub fn network_failed(&self, id: u64, error: &str) {
+        if let Some(bar) = &self.bar {
+            bar.suspend(|| tracing::error!("network {id} failed: {error}"));
+            bar.inc(1);
+        } else {
+            tracing::error!("network {id} failed: {error}");
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! # wiring-model
+//!
+//! The networks of the wiring studies and how they are trained.
+//!
+//! - [`sernn`]: the spatially embedded RNN study — [`sernn::Recipe`] (the paper's training
+//!   recipe), [`sernn::RegulariserSpec`] (l1, spatial, communicability, se), [`sernn::Space`]
+//!   (where the units sit) and [`sernn::train`], which trains one network and returns its
+//!   [`sernn::TrainedNetwork`] record.
+//! - [`rng`]: per-network random streams derived from (study seed, network id, stream name), so
+//!   no result depends on thread count, shard, order or resumption.
+
+pub mod rng;
+pub mod sernn;
+
+/// What the model refuses.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    /// A recipe or regulariser field is impossible (names the field and what was expected).
+    #[error("{field}: {expected}, got {got}")]
+    InvalidField {
+        field: &'static str,
+        expected: &'static str,
+        got: String,
+    },
+    /// A kernel refused a call (a bug, reported with its facts).
+    #[error(transparent)]
+    Kernel(#[from] wiring_kernels::KernelError),
+    /// Training produced a non-finite loss.
+    #[error("network {network_id}: non-finite {what} at epoch {epoch}, batch {batch}")]
+    NonFinite {
+        network_id: u64,
+        what: &'static str,
+        epoch: usize,
+        batch: usize,
+    },
+}

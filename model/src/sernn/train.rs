@@ -1,0 +1,262 @@
+//! Training one seRNN: the paper's recipe, deterministic from the network's seeds.
+
+use rand_distr::{Distribution, Normal};
+use wiring_kernels::adam::{self, AdamForm, AdamParams, AdamVariant};
+use wiring_kernels::rnn;
+use wiring_tasks::goal_choice::{GoalChoice, TrialSet, N_INPUTS};
+
+use super::network::{self, BatchStats, Params, Workspace};
+use super::regulariser::Regulariser;
+use super::{
+    EpochLog, NetworkSeeds, Recipe, RegulariserSpec, Space, TrainOptions, TrainedNetwork,
+    WiringStats,
+};
+use crate::rng::stream;
+use crate::ModelError;
+
+/// Trains one network with `recipe` and regulariser `reg` on units placed in `space`.
+///
+/// Random streams (all from [`crate::rng::stream`] with the network's seeds): `"init"` draws the
+/// weights, `"data"` the training, validation and test trials (in that order), `"noise"` the
+/// input noise of every training batch. Per epoch the 40 batches run in a fixed order; each
+/// batch: noisy inputs → forward → cross-entropy → BPTT → + regulariser gradient → Adam
+/// (Keras form). After each epoch the validation set is evaluated without noise and the
+/// weights are snapshotted. `on_epoch` sees every [`EpochLog`] (epoch 0 = untrained) as it is made.
+pub fn train(
+    recipe: &Recipe,
+    reg: &RegulariserSpec,
+    space: &Space,
+    seeds: NetworkSeeds,
+    opts: &TrainOptions,
+    on_epoch: &mut dyn FnMut(&EpochLog),
+) -> Result<TrainedNetwork, ModelError> {
+    recipe.validate()?;
+    reg.validate()?;
+    let n = recipe.n_hidden;
+    if space.len() != n {
+        return Err(ModelError::InvalidField {
+            field: "space",
+            expected: "one point per recurrent unit",
+            got: format!("{} points for n_hidden = {n}", space.len()),
+        });
+    }
+    let _span = tracing::info_span!(
+        "network",
+        id = seeds.network_id,
+        kind = reg.kind.name(),
+        gamma = reg.gamma
+    )
+    .entered();
+    let task = recipe.task;
+    let steps = task.steps();
+    let (variant, batch) = (opts.rnn, recipe.batch_size);
+    // The regulariser powers the Euclidean distances itself; the wiring statistics use the
+    // same powered D as the penalty.
+    let mut regulariser = Regulariser::<f32>::new(*reg, &space.distance(1.0), n)?;
+    let wiring_distance = space.distance(reg.distance_power);
+
+    let mut init_rng = stream(seeds.study_seed, seeds.network_id, "init");
+    let mut params = Params::<f32>::init(n, &mut init_rng);
+    let mut data_rng = stream(seeds.study_seed, seeds.network_id, "data");
+    let train_set = task.sample(&mut data_rng, recipe.n_train, recipe.shuffle_labels);
+    let val_set = task.sample(&mut data_rng, recipe.n_validation, false);
+    let test_set = task.sample(&mut data_rng, recipe.n_test, false);
+    let mut noise_rng = stream(seeds.study_seed, seeds.network_id, "noise");
+    let noise = Normal::new(0.0f32, recipe.input_noise_std as f32).map_err(|_| {
+        ModelError::InvalidField {
+            field: "input_noise_std",
+            expected: "a finite number ≥ 0",
+            got: recipe.input_noise_std.to_string(),
+        }
+    })?;
+
+    let mut ws = Workspace::<f32>::new(steps, batch, n);
+    let mut x = vec![0.0f32; steps * batch * N_INPUTS];
+    let mut grads = Params::<f32>::zeros(n);
+    let mut moments = (Params::<f32>::zeros(n), Params::<f32>::zeros(n));
+    let adam_hp = AdamParams {
+        lr: recipe.learning_rate,
+        beta1: recipe.beta1,
+        beta2: recipe.beta2,
+        epsilon: recipe.epsilon,
+        form: AdamForm::Keras,
+    };
+    let mut flops = 0u64;
+    let count_eval = |trials: usize| {
+        let shape = rnn::RnnShape {
+            steps,
+            batch: trials,
+            n_in: N_INPUTS,
+            n_hidden: n,
+        };
+        rnn::forward_flops(shape) + network::readout_flops(trials, n, false)
+    };
+
+    let mut snapshots = vec![params.snapshot()];
+    let mut wiring = vec![wiring_stats(&params.w_rec, &wiring_distance)];
+    let val0 = evaluate(variant, task, &params, &val_set, &mut ws, &mut x)?;
+    flops += count_eval(val_set.len());
+    let penalty0 = regulariser.penalty(&params.w_rec)?;
+    flops += regulariser.last_flops();
+    let mut epochs = vec![EpochLog {
+        epoch: 0,
+        train_loss: None,
+        train_cross_entropy: None,
+        train_accuracy: None,
+        val_loss: val0.cross_entropy + penalty0,
+        val_cross_entropy: val0.cross_entropy,
+        val_accuracy: val0.correct as f64 / val0.trials as f64,
+        penalty: penalty0,
+    }];
+    on_epoch(&epochs[0]);
+
+    let mut adam_t = 0u64;
+    for epoch in 1..=recipe.epochs {
+        let _epoch_span = tracing::debug_span!("epoch", epoch).entered();
+        let (mut loss_sum, mut ce_sum, mut correct, mut seen, mut n_batches) =
+            (0.0f64, 0.0f64, 0usize, 0usize, 0usize);
+        for (batch_index, start) in (0..recipe.n_train).step_by(batch).enumerate() {
+            let end = (start + batch).min(recipe.n_train);
+            let problems = &train_set.problems[start..end];
+            let labels = &train_set.labels[start..end];
+            let xb = &mut x[..steps * problems.len() * N_INPUTS];
+            task.fill_inputs(problems, xb);
+            if recipe.input_noise_std > 0.0 {
+                for v in xb.iter_mut() {
+                    *v += noise.sample(&mut noise_rng);
+                }
+            }
+            let stats = {
+                let _s = tracing::trace_span!("task_gradient").entered();
+                network::loss_and_gradient(variant, &params, xb, labels, &mut ws, &mut grads)?
+            };
+            let penalty = {
+                let _s = tracing::trace_span!("regulariser").entered();
+                regulariser.penalty_and_gradient(&params.w_rec, &mut grads.w_rec)?
+            };
+            let loss = stats.cross_entropy + penalty;
+            if !loss.is_finite() {
+                return Err(ModelError::NonFinite {
+                    network_id: seeds.network_id,
+                    what: "training loss",
+                    epoch,
+                    batch: batch_index,
+                });
+            }
+            adam_t += 1;
+            {
+                let _s = tracing::trace_span!("adam").entered();
+                for ((p, g), (m, v)) in params.arrays_mut().into_iter().zip(grads.arrays()).zip(
+                    moments
+                        .0
+                        .arrays_mut()
+                        .into_iter()
+                        .zip(moments.1.arrays_mut()),
+                ) {
+                    adam::step(AdamVariant::Simd, &adam_hp, adam_t, p, g, m, v)?;
+                }
+            }
+            let shape = rnn::RnnShape {
+                steps,
+                batch: problems.len(),
+                n_in: N_INPUTS,
+                n_hidden: n,
+            };
+            flops += rnn::forward_flops(shape)
+                + rnn::backward_flops(shape)
+                + network::readout_flops(problems.len(), n, true)
+                + regulariser.last_flops();
+            loss_sum += loss;
+            ce_sum += stats.cross_entropy;
+            correct += stats.correct;
+            seen += stats.trials;
+            n_batches += 1;
+        }
+        let val = {
+            let _s = tracing::debug_span!("validation").entered();
+            evaluate(variant, task, &params, &val_set, &mut ws, &mut x)?
+        };
+        flops += count_eval(val_set.len());
+        let penalty = regulariser.penalty(&params.w_rec)?;
+        flops += regulariser.last_flops();
+        let log = EpochLog {
+            epoch,
+            train_loss: Some(loss_sum / n_batches as f64),
+            train_cross_entropy: Some(ce_sum / n_batches as f64),
+            train_accuracy: Some(correct as f64 / seen as f64),
+            val_loss: val.cross_entropy + penalty,
+            val_cross_entropy: val.cross_entropy,
+            val_accuracy: val.correct as f64 / val.trials as f64,
+            penalty,
+        };
+        on_epoch(&log);
+        epochs.push(log);
+        snapshots.push(params.snapshot());
+        wiring.push(wiring_stats(&params.w_rec, &wiring_distance));
+    }
+    let (test_accuracy, test_cross_entropy) = if test_set.is_empty() {
+        (None, None)
+    } else {
+        let test = evaluate(variant, task, &params, &test_set, &mut ws, &mut x)?;
+        flops += count_eval(test_set.len());
+        (
+            Some(test.correct as f64 / test.trials as f64),
+            Some(test.cross_entropy),
+        )
+    };
+    Ok(TrainedNetwork {
+        snapshots,
+        wiring,
+        epochs,
+        test_accuracy,
+        test_cross_entropy,
+        flops,
+    })
+}
+
+/// Noise-free forward pass over a whole trial set, in workspace-sized chunks.
+fn evaluate(
+    variant: rnn::RnnVariant,
+    task: GoalChoice,
+    params: &Params<f32>,
+    set: &TrialSet,
+    ws: &mut Workspace<f32>,
+    x: &mut [f32],
+) -> Result<BatchStats, ModelError> {
+    let steps = task.steps();
+    let mut total = BatchStats::default();
+    let mut ce = 0.0;
+    for start in (0..set.len()).step_by(ws.batch) {
+        let end = (start + ws.batch).min(set.len());
+        let xb = &mut x[..steps * (end - start) * N_INPUTS];
+        task.fill_inputs(&set.problems[start..end], xb);
+        let s = network::forward(variant, params, xb, &set.labels[start..end], ws)?;
+        ce += s.cross_entropy * s.trials as f64;
+        total.correct += s.correct;
+        total.trials += s.trials;
+    }
+    total.cross_entropy = ce / total.trials.max(1) as f64;
+    Ok(total)
+}
+
+/// Sparsity and wiring cost of `W_rec` against the (powered) distance matrix.
+pub fn wiring_stats(w_rec: &[f32], distance: &[f64]) -> WiringStats {
+    let mut s = WiringStats {
+        nonzero: 0,
+        above_1e_7: 0,
+        above_1e_3: 0,
+        mean_abs: 0.0,
+        mean_abs_distance: 0.0,
+    };
+    for (&w, &d) in w_rec.iter().zip(distance) {
+        let a = w.abs();
+        s.nonzero += usize::from(a > 0.0);
+        s.above_1e_7 += usize::from(a > 1e-7);
+        s.above_1e_3 += usize::from(a > 1e-3);
+        s.mean_abs += a as f64;
+        s.mean_abs_distance += a as f64 * d;
+    }
+    s.mean_abs /= w_rec.len() as f64;
+    s.mean_abs_distance /= w_rec.len() as f64;
+    s
+}
