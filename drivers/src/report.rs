@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+pub use plotters::prelude::SeriesLabelPosition;
 use plotters::prelude::*;
 
 /// One named series of (x, y) points, drawn as a line with markers.
@@ -25,6 +26,8 @@ pub struct Figure {
     pub reference: Option<(f64, String)>,
     /// Fixed y range, or `None` to fit the data.
     pub y_range: Option<(f64, f64)>,
+    /// Where the legend goes (pick the corner the data leaves empty).
+    pub legend: SeriesLabelPosition,
 }
 
 /// Colour-blind-safe colours (Okabe–Ito), cycled over series.
@@ -126,7 +129,7 @@ pub fn figure_svg(fig: &Figure, width: u32, height: u32) -> Result<String, Strin
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(fig.legend.clone())
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(190, 190, 190))
             .label_font(("sans-serif", 13))
@@ -245,6 +248,7 @@ mod tests {
             ],
             reference: Some((0.9, "threshold".into())),
             y_range: Some((0.0, 1.0)),
+            legend: SeriesLabelPosition::LowerLeft,
         };
         let svg = figure_svg(&fig, 480, 360).unwrap();
         assert!(svg.contains("<svg") && svg.contains("Validation accuracy") && svg.contains("se"));

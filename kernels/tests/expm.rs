@@ -573,6 +573,13 @@ fn expm_bad_inputs_are_errors() {
 }
 
 #[test]
+fn expm_workspace_is_send() {
+    fn assert_send<S: Send>() {}
+    assert_send::<ExpmWorkspace<f32>>();
+    assert_send::<ExpmWorkspace<f64>>();
+}
+
+#[test]
 fn expm_empty_and_huge_inputs() {
     // n = 0 is a valid (empty) problem.
     let mut ws = ExpmWorkspace::<f64>::new(0);

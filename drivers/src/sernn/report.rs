@@ -8,7 +8,9 @@ use super::config::Study;
 use super::id_ranges;
 use super::table::Row;
 use crate::manifest::{self, Session};
-use crate::report::{escape, figure_csv, figure_svg, page, Figure, PlacedFigure, Series};
+use crate::report::{
+    escape, figure_csv, figure_svg, page, Figure, PlacedFigure, Series, SeriesLabelPosition,
+};
 use crate::run_dir::{replace_file, RunDirError};
 
 /// Every session of every manifest in `root` (`manifest.json`, `manifest-shard-*.json`);
@@ -51,7 +53,11 @@ pub fn write(
         c.sets
             .iter()
             .map(|set| Series {
-                name: format!("{} ({})", set.name, set.regulariser.name()),
+                name: if set.name == set.regulariser.name() {
+                    set.name.clone()
+                } else {
+                    format!("{} ({})", set.name, set.regulariser.name())
+                },
                 points: rows
                     .iter()
                     .filter(|r| r.set == set.name)
@@ -73,6 +79,7 @@ pub fn write(
                     format!("threshold {}", c.analysis.min_accuracy),
                 )),
                 y_range: Some((0.0, 1.02)),
+                legend: SeriesLabelPosition::LowerLeft,
             },
             "val_accuracy",
         ),
@@ -85,6 +92,7 @@ pub fn write(
                 series: series(|r| r.fraction_above_1e_3),
                 reference: None,
                 y_range: Some((0.0, 1.02)),
+                legend: SeriesLabelPosition::MiddleRight,
             },
             "fraction_above_1e_3",
         ),
@@ -97,6 +105,7 @@ pub fn write(
                 series: series(|r| r.mean_abs_w),
                 reference: None,
                 y_range: None,
+                legend: SeriesLabelPosition::UpperRight,
             },
             "mean_abs_w",
         ),

@@ -50,20 +50,22 @@
 //! - `f32`: degrees 3, 5, 7 (Higham 2005 §2: degree 7 is the cost-optimal top degree in single
 //!   precision) with `ℓ = 3.08e-1, 1.48, 3.24` — the same bound evaluated at `u = 2⁻²⁴`,
 //!   rounded down to three digits. We computed these from the series of
-//!   `log(e^{-x} r_m(x))` in exact rational arithmetic; the same computation reproduces the
+//!   `log(e^{-x} r_m(x))` in exact rational arithmetic (`kernels/tests/data/
+//!   expm_pade_bounds.py`); the same computation reproduces the
 //!   published `f64` `θ_m` (Higham 2005 Table 2.3) to 15 digits, `f64` `ℓ_m` (Table 6.1) to
 //!   all printed digits, and the single-precision `θ_3, θ_5, θ_7 = 0.4258730, 1.880153,
 //!   3.925725` Higham 2005 gives (and Eigen's `MatrixExponential.h` uses) to 7 digits.
 //!
 //! ### Accumulation order
 //! Dense products go through faer (`Par` as given; blocked, FMA, not bit-reproducible across
-//! `Par` choices). The polynomial sums are evaluated elementwise as written above, highest
-//! power first. The adjoint computes `L_exp(A, Gᵀ)` with the forward's state and transposes
+//! `Par` choices). The polynomial sums are evaluated elementwise with fused multiply-adds,
+//! zero-started, in the term order `faer.rs` lists (degree 13: highest power first, as
+//! SciPy; degrees 3–9: lowest first). The adjoint computes `L_exp(A, Gᵀ)` with the forward's state and transposes
 //! the result (exact for `exp`: `L(Aᵀ, G) = L(A, Gᵀ)ᵀ`); it re-squares `R_k` from `R₀` rather
 //! than storing every square, so its `s` squaring steps cost three products each (as SciPy's).
 //!
 //! ## The oracle
-//! [`reference`] is plain scalar Rust in `f64`: a Taylor series with scaling and squaring, and
+//! [`reference`](mod@reference) is plain scalar Rust in `f64`: a Taylor series with scaling and squaring, and
 //! the adjoint from the `2n × 2n` block matrix `expm([[Aᵀ, G], [0, Aᵀ]])`.
 //!
 //! Matrices are row-major `n × n` slices. Inputs holding NaN or infinities are refused. When
@@ -78,7 +80,8 @@ use crate::{check_len, KernelError, Par, Real};
 /// All buffers [`expm`] and its derivatives need for one size `n`, allocated once by
 /// [`ExpmWorkspace::new`], plus the state the last [`expm`] left for [`expm_adjoint_last`].
 ///
-/// About `21 n²` scalars (`n = 100`, `f32`: 0.84 MB).
+/// `20 n²` scalars (`n = 100`: 0.8 MB in `f32`, 1.6 MB in `f64`). `Send`, so each network's
+/// training thread can own one.
 pub struct ExpmWorkspace<T: Real> {
     pub(crate) n: usize,
     /// Degree and squarings of the last successful [`expm`]; `None` before it.

@@ -43,6 +43,10 @@
 //! ## Measurements (study shape, one core, `cargo bench -p wiring-benches --bench rnn`)
 //! See the crate's benchmark report; summarised in the doc of [`forward`] and [`backward`].
 
+// The register-blocked kernels index the accumulator array and the column offset with the
+// same fully unrolled `i`; iterator chains would hide that from the reader, not the compiler.
+#![allow(clippy::needless_range_loop)]
+
 use core::any::TypeId;
 
 use rayon::prelude::*;
@@ -169,20 +173,100 @@ enum Epilogue<'a, S> {
     KeepActive(&'a [S]),
 }
 
-/// Vector offsets of a row of `n ≥ L` elements: `min(i·L, n - L)` for `i < ⌈n/L⌉`.
-#[inline(always)]
-fn offsets<S: Lanes, const NV: usize>(n: usize, first: usize) -> [usize; NV] {
-    core::array::from_fn(|i| ((first + i) * S::L).min(n - S::L))
+/// Where the `NV` vectors of a block start in a row of `n ≥ L` elements: vector `i` at
+/// `first·L + i·L`, except the last at `min((first+NV-1)·L, n - L)` (the overlapping tail).
+/// Keeping all but one offset a compile-time displacement from one base frees the
+/// general-purpose registers the inner loop needs (13 run-time offsets would spill).
+#[derive(Clone, Copy)]
+struct BlockCols {
+    base: usize,
+    last: usize,
 }
 
-/// The blocks of vectors a row of `n ≥ L` is computed in: `(first vector, count)`, balanced
-/// so that, when there are several, the last block holds ≥ 2 vectors (the overlapping last
-/// vector shares its block with the vector it overlaps).
+impl BlockCols {
+    #[inline(always)]
+    fn new<S: Lanes, const NV: usize>(n: usize, first: usize) -> Self {
+        BlockCols {
+            base: first * S::L,
+            last: ((first + NV - 1) * S::L).min(n - S::L),
+        }
+    }
+
+    /// Offset of vector `i` (constant-folded once the loop over `i` is unrolled).
+    #[inline(always)]
+    fn at<S: Lanes, const NV: usize>(self, i: usize) -> usize {
+        if i + 1 == NV {
+            self.last
+        } else {
+            self.base + i * S::L
+        }
+    }
+}
+
+/// Bytes of the rows of `w` one pass of a row step reads (or of the `δ` rows of one
+/// `∂W_rec` chunk): small enough to stay in L1 (Zen 3: 32 KiB per core) while the pass sweeps
+/// all batch rows. Without this the study's f32 `W_rec` (40 KB) is re-read from L2 for every
+/// row and the recurrence runs at L2 bandwidth (measured: 3.8 ms instead of 2.x ms dense).
+const L1_PANEL_BYTES: usize = 20 * 1024;
+
+/// The blocks of vectors a row of `n ≥ L` elements is computed in, `(first vector, count)`,
+/// at most [`MAX_VECTORS`] each, balanced so that, when there are several, each holds ≥ 2
+/// vectors (the overlapping last vector shares its block with the vector it overlaps).
 fn blocks<S: Lanes>(n: usize) -> impl Iterator<Item = (usize, usize)> {
     let nv = n.div_ceil(S::L);
     let nb = nv.div_ceil(MAX_VECTORS);
     let (base, extra) = (nv / nb, nv % nb);
     (0..nb).map(move |i| (i * base + i.min(extra), base + usize::from(i < extra)))
+}
+
+/// `count` balanced ranges covering `0..len`.
+fn balanced(len: usize, count: usize) -> impl Iterator<Item = core::ops::Range<usize>> {
+    let (base, extra) = (len / count, len % count);
+    (0..count).map(move |i| {
+        let start = i * base + i.min(extra);
+        start..start + base + usize::from(i < extra)
+    })
+}
+
+/// How many rows of `n` elements fit in [`L1_PANEL_BYTES`] (≥ 1, ≤ `cap`).
+fn rows_in_l1<S>(n: usize, cap: usize) -> usize {
+    (L1_PANEL_BYTES / (n * core::mem::size_of::<S>()).max(1)).clamp(1, cap)
+}
+
+/// One pass of a row step over all batch rows: input rows `k` of `w` and one block of
+/// output vectors (`count == 0`: the whole row in scalar code, for `n < L`).
+#[derive(Clone, Copy)]
+struct Pass {
+    k: (usize, usize),
+    first: usize,
+    count: usize,
+    first_k: bool,
+    last_k: bool,
+}
+
+/// The passes of a row step with `n` inputs and `n` outputs, in order: `k`-chunks that fit
+/// L1 (outer), then blocks of output vectors (inner). Each output element still sums its
+/// terms in increasing `k`.
+fn passes<S: Lanes>(n: usize) -> impl Iterator<Item = Pass> {
+    // Rows shorter than one vector: one scalar pass over everything.
+    let scalar = n < S::L;
+    let nk = if scalar {
+        1
+    } else {
+        n.div_ceil(rows_in_l1::<S>(n, ROW_CHUNK_BITS))
+    };
+    let nb = if scalar { 1 } else { blocks::<S>(n).count() };
+    balanced(n, nk).enumerate().flat_map(move |(c, k)| {
+        blocks::<S>(n.max(S::L))
+            .take(nb)
+            .map(move |(first, count)| Pass {
+                k: (k.start, k.end),
+                first,
+                count: if scalar { 0 } else { count },
+                first_k: c == 0,
+                last_k: c + 1 == nk,
+            })
+    })
 }
 
 macro_rules! by_count {
@@ -209,7 +293,8 @@ macro_rules! by_count {
 /// Bitmask of the non-zero entries of `src` (≤ [`ROW_CHUNK_BITS`] long): bit `k % 64` of
 /// word `k / 64`.
 #[inline(always)]
-fn nonzero_mask<S: Lanes>(src: &[S], words: &mut [u64; ROW_CHUNK_BITS / 64]) {
+fn nonzero_mask<S: Lanes>(src: &[S], words: &mut [u64]) {
+    debug_assert_eq!(words.len(), src.len().div_ceil(64));
     words.fill(0);
     let mut k = 0;
     while k + S::L <= src.len() {
@@ -233,23 +318,25 @@ fn row_block<S: Lanes, const NV: usize>(
     bias: Option<&[S]>,
     src: &[S],
     k0: usize,
-    words: &[u64; ROW_CHUNK_BITS / 64],
+    words: &[u64],
     w: &[S],
     first: usize,
     epi: Epilogue<'_, S>,
 ) {
     let n = out.len();
-    let offs = offsets::<S, NV>(n, first);
+    let cols = BlockCols::new::<S, NV>(n, first);
     assert!(n >= S::L && w.len() >= (k0 + src.len()) * n);
     assert!(bias.is_none_or(|b| b.len() == n));
     // SAFETY (all loads/stores below): every offset is ≤ n - L, so `p + off .. p + off + L`
     // lies inside a row of length n of `out`, `bias`, the mask row or `w` (row index
     // k0 + k < k0 + src.len(), checked above).
     let mut acc: [S::V; NV] =
-        core::array::from_fn(|i| unsafe { S::load(out.as_ptr().add(offs[i])) });
+        core::array::from_fn(|i| unsafe { S::load(out.as_ptr().add(cols.at::<S, NV>(i))) });
     if let Some(b) = bias {
         for i in 0..NV {
-            acc[i] = S::vadd(acc[i], unsafe { S::load(b.as_ptr().add(offs[i])) });
+            acc[i] = S::vadd(acc[i], unsafe {
+                S::load(b.as_ptr().add(cols.at::<S, NV>(i)))
+            });
         }
     }
     for (wi, &word) in words.iter().enumerate() {
@@ -260,7 +347,7 @@ fn row_block<S: Lanes, const NV: usize>(
             let s = S::splat(src[k]);
             let wr = unsafe { w.as_ptr().add((k0 + k) * n) };
             for i in 0..NV {
-                acc[i] = S::fma(s, unsafe { S::load(wr.add(offs[i])) }, acc[i]);
+                acc[i] = S::fma(s, unsafe { S::load(wr.add(cols.at::<S, NV>(i))) }, acc[i]);
             }
         }
     }
@@ -270,47 +357,44 @@ fn row_block<S: Lanes, const NV: usize>(
         Epilogue::KeepActive(h) => {
             assert_eq!(h.len(), n);
             for i in 0..NV {
-                acc[i] = S::keep_active(acc[i], unsafe { S::load(h.as_ptr().add(offs[i])) });
+                acc[i] = S::keep_active(acc[i], unsafe {
+                    S::load(h.as_ptr().add(cols.at::<S, NV>(i)))
+                });
             }
         }
     }
     for i in 0..NV {
-        unsafe { S::store(out.as_mut_ptr().add(offs[i]), acc[i]) };
+        unsafe { S::store(out.as_mut_ptr().add(cols.at::<S, NV>(i)), acc[i]) };
     }
 }
 
-/// `out ← epilogue(out [+ bias] + Σ_{k: src[k]≠0} src[k]·w[k,:])`, `w` is `src.len() × n`.
+/// One [`Pass`] of `out ← epilogue(out [+ bias] + Σ_{k: src[k]≠0} src[k]·w[k,:])`, `w` is
+/// `src.len() × n` (`src = None`: no input terms). The bias is added in the pass of the
+/// first `k`-chunk, the epilogue applied in the pass of the last.
 fn row_step<S: Lanes>(
     out: &mut [S],
     bias: Option<&[S]>,
     src: Option<&[S]>,
     w: &[S],
     epi: Epilogue<'_, S>,
+    pass: Pass,
 ) {
-    let n = out.len();
-    if n < S::L {
+    if pass.count == 0 {
         return row_step_scalar(out, bias, src, w, epi);
     }
     let mut words = [0u64; ROW_CHUNK_BITS / 64];
-    let src = src.unwrap_or(&[]);
-    let nchunks = src.len().div_ceil(ROW_CHUNK_BITS).max(1);
-    for c in 0..nchunks {
-        let k0 = c * ROW_CHUNK_BITS;
-        let part = &src[k0.min(src.len())..(k0 + ROW_CHUNK_BITS).min(src.len())];
-        nonzero_mask(part, &mut words);
-        let bias = if c == 0 { bias } else { None };
-        let epi = if c + 1 == nchunks {
-            epi
-        } else {
-            Epilogue::Store
-        };
-        for (first, count) in blocks::<S>(n) {
-            by_count!(
-                count,
-                row_block::<S>(&mut *out, bias, part, k0, &words, w, first, epi)
-            );
-        }
-    }
+    let (k0, part) = match src {
+        Some(src) => (pass.k.0, &src[pass.k.0..pass.k.1]),
+        None => (0, &[][..]),
+    };
+    let words = &mut words[..part.len().div_ceil(64)];
+    nonzero_mask(part, words);
+    let bias = if pass.first_k { bias } else { None };
+    let epi = if pass.last_k { epi } else { Epilogue::Store };
+    by_count!(
+        pass.count,
+        row_block::<S>(&mut *out, bias, part, k0, words, w, pass.first, epi)
+    );
 }
 
 /// [`row_step`] for rows shorter than one vector; same order of operations.
@@ -414,14 +498,17 @@ fn forward_recurrence<S: Lanes>(shape: RnnShape, w_rec: &[S], h: &mut [S], par: 
     let (steps, batch, n) = (shape.steps, shape.batch, shape.n_hidden);
     let rows = SharedRows::new(h);
     for_batch_ranges(batch, par, |range| {
-        for r in range {
-            for t in 0..steps {
-                // SAFETY: this thread owns batch row r at every step; rows t-1 and t differ.
-                let (out, prev) = unsafe {
-                    let prev = (t > 0).then(|| rows.row((t - 1) * batch + r, n));
-                    (rows.row_mut(t * batch + r, n), prev)
-                };
-                row_step(out, None, prev, w_rec, Epilogue::Relu);
+        // Step by step, pass by pass: a pass's rows of W_rec stay in L1 for all batch rows.
+        for t in 0..steps {
+            for pass in passes::<S>(n) {
+                for r in range.clone() {
+                    // SAFETY: this thread owns batch row r at every step; rows t-1, t differ.
+                    let (out, prev) = unsafe {
+                        let prev = (t > 0).then(|| rows.row((t - 1) * batch + r, n));
+                        (rows.row_mut(t * batch + r, n), prev)
+                    };
+                    row_step(out, None, prev, w_rec, Epilogue::Relu, pass);
+                }
             }
         }
     });
@@ -474,16 +561,19 @@ fn backward_recurrence<S: Lanes>(
     let w_rec_t = &*w_rec_t;
     let rows = SharedRows::new(dh);
     for_batch_ranges(batch, par, |range| {
-        for r in range {
-            for t in (0..steps).rev() {
-                let row = t * batch + r;
-                // SAFETY: this thread owns batch row r at every step; rows t and t+1 differ.
-                let (out, next) = unsafe {
-                    let next = (t + 1 < steps).then(|| rows.row(row + batch, n));
-                    (rows.row_mut(row, n), next)
-                };
-                let active = &h[row * n..(row + 1) * n];
-                row_step(out, None, next, w_rec_t, Epilogue::KeepActive(active));
+        for t in (0..steps).rev() {
+            for pass in passes::<S>(n) {
+                for r in range.clone() {
+                    let row = t * batch + r;
+                    // SAFETY: this thread owns batch row r at every step; rows t, t+1 differ.
+                    let (out, next) = unsafe {
+                        let next = (t + 1 < steps).then(|| rows.row(row + batch, n));
+                        (rows.row_mut(row, n), next)
+                    };
+                    let active = &h[row * n..(row + 1) * n];
+                    let epi = Epilogue::KeepActive(active);
+                    row_step(out, None, next, w_rec_t, epi, pass);
+                }
             }
         }
     });
@@ -529,8 +619,9 @@ fn grad_rows<S: Lanes>(hp: &[S], d: &[S], n: usize, k0: usize, gw: &mut [S]) {
     let mut cols = [0u64; KB];
     for kb0 in (0..nk).step_by(KB) {
         let kb = KB.min(nk - kb0);
-        for r0 in (0..rows).step_by(GRAD_ROW_CHUNK) {
-            let rc = GRAD_ROW_CHUNK.min(rows - r0);
+        let chunk = rows_in_l1::<S>(n, GRAD_ROW_CHUNK);
+        for r0 in (0..rows).step_by(chunk) {
+            let rc = chunk.min(rows - r0);
             // Bitmask per k of the chunk's rows with h_prev[r, k] ≠ 0.
             cols[..kb].fill(0);
             for i in 0..rc {
@@ -539,15 +630,17 @@ fn grad_rows<S: Lanes>(hp: &[S], d: &[S], n: usize, k0: usize, gw: &mut [S]) {
                     *c |= u64::from(v != S::ZERO) << i;
                 }
             }
-            for kk in 0..kb {
-                if cols[kk] == 0 {
-                    continue;
-                }
-                let out = &mut gw[(kb0 + kk) * n..][..n];
-                for (first, count) in blocks::<S>(n) {
+            // Block by block: the chunk's panel of δ rows stays in L1 for all k.
+            for (first, count) in blocks::<S>(n) {
+                for kk in 0..kb {
+                    if cols[kk] == 0 {
+                        continue;
+                    }
+                    let out = &mut gw[(kb0 + kk) * n..][..n];
+                    let k = k0 + kb0 + kk;
                     by_count!(
                         count,
-                        grad_block::<S>(&mut *out, hp, d, n, k0 + kb0 + kk, r0, cols[kk], first)
+                        grad_block::<S>(&mut *out, hp, d, n, k, r0, cols[kk], first)
                     );
                 }
             }
@@ -568,13 +661,13 @@ fn grad_block<S: Lanes, const NV: usize>(
     mask: u64,
     first: usize,
 ) {
-    let offs = offsets::<S, NV>(n, first);
+    let cols = BlockCols::new::<S, NV>(n, first);
     assert!(out.len() == n && n >= S::L && k < n);
     assert!(d.len() >= (r0 + 64 - mask.leading_zeros() as usize) * n);
     // SAFETY: offsets are ≤ n - L, and every visited row r0 + i is < d.len() / n (checked
     // above via the highest set bit), so each load/store stays inside one row.
     let mut acc: [S::V; NV] =
-        core::array::from_fn(|i| unsafe { S::load(out.as_ptr().add(offs[i])) });
+        core::array::from_fn(|i| unsafe { S::load(out.as_ptr().add(cols.at::<S, NV>(i))) });
     let mut m = mask;
     while m != 0 {
         let r = r0 + m.trailing_zeros() as usize;
@@ -582,10 +675,10 @@ fn grad_block<S: Lanes, const NV: usize>(
         let s = S::splat(hp[r * n + k]);
         let dr = unsafe { d.as_ptr().add(r * n) };
         for i in 0..NV {
-            acc[i] = S::fma(s, unsafe { S::load(dr.add(offs[i])) }, acc[i]);
+            acc[i] = S::fma(s, unsafe { S::load(dr.add(cols.at::<S, NV>(i))) }, acc[i]);
         }
     }
     for i in 0..NV {
-        unsafe { S::store(out.as_mut_ptr().add(offs[i]), acc[i]) };
+        unsafe { S::store(out.as_mut_ptr().add(cols.at::<S, NV>(i)), acc[i]) };
     }
 }
