@@ -1,1 +1,31 @@
+//! Measures of the wiring studies, with the Brain Connectivity Toolbox's and SciPy's
+//! semantics, in `f64`.
+//!
+//! ## Map
+//! - [`graph`]: structural measures of a weight matrix (spec `sernn.md`, "Structural
+//!   measures"). Start at [`graph::structural_measures`], which runs everything for one
+//!   network; the pieces (`threshold_proportional`, `clustering_coef_bu`, `charpath`,
+//!   `efficiency_bin`/`_wei`, `modularity_und`, `community_louvain`, null graphs and
+//!   small-worldness, wiring cost, communicability) are public one by one.
+//! - [`stats`]: study-level statistics (spec `prnn.md`, "Study-level analysis"): two-sided
+//!   Mann–Whitney U ([`stats::mann_whitney_u`]) and Benjamini–Hochberg
+//!   ([`stats::benjamini_hochberg`]).
+//! - [`MetricsError`]: the one error type.
+//!
+//! Everything is sequential and deterministic given its seed; parallelise over networks in
+//! the caller. Validation: `tests/` compares with bctpy 0.6.1, networkx and SciPy 1.11 on
+//! golden files made by `tests/data/make_golden.py`.
+//!
+//! ## Dependencies and why
+//! - `faer`: the symmetric eigensolver behind the spectral modularity (the workspace's dense
+//!   linear algebra; called with `Par::Seq`, no hidden threads).
+//! - `libm`: `erfc` for the normal tail of the Mann–Whitney p-value (std has none).
+//! - `rand`, `rand_xoshiro`: seeded Xoshiro256++ streams for null graphs and Louvain.
+//! - `serde`, `thiserror`: serialisable results, structured errors.
 
+pub mod error;
+pub mod graph;
+pub mod stats;
+
+pub use error::MetricsError;
+pub use graph::{structural_measures, StructuralMeasures, StructuralOptions};
