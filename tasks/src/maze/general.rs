@@ -1,0 +1,242 @@
+//! General mazes (the default task): an Aldous–Broder tree between two corners, cues that
+//! grow toward the goal.
+//!
+//! Recipe (spec "General maze"), with the order of random draws, all from the caller's `rng`:
+//!
+//! 1. **Structure** by Aldous–Broder over the cells at odd coordinates `1, 3, …, size−2`
+//!    (`k = (size−1)/2` per axis): start row index, then start column index, each
+//!    `random_range(0..k)`; then per step one `random_range(0..n_allowed)` picking among the
+//!    in-range moves two cells away in the order L, R, U, D. The current cell is opened; if the
+//!    chosen cell is still closed the wall between is opened and the cell counts as visited.
+//!    The loop stops once all `k²` cells are visited; with the `last_cell_closed` quirk the
+//!    last cell stays closed (one dead-end stub), otherwise it is opened.
+//! 2. **Wall sparsity** p (skipped, no draws, when p = 0): each wall cell not on the border,
+//!    in row-major order, becomes path if `random::<f64>() < p`.
+//! 3. **Start and goal**: among the open corners in the order (1,1), (1,size−2), (size−2,1),
+//!    (size−2,size−2) (`n` of them), `i = random_range(0..n)` is the start and
+//!    `random_range(0..n−1)` indexes the goal among the others.
+//! 4. **Distance map** `d` and `dmax` ([`super::distance`]).
+//! 5. **Fastest solution** = greedy walk length − 2.
+//! 6. **Cues**: every channel = `(dmax − d)/dmax × structure / n_channels` (computed in f32).
+//! 7. **Maze noise** σ_m (skipped when σ_m = 0): per path cell in row-major order, per channel,
+//!    `cue += σ_m · z`, `z ~ StandardNormal` (f64); then every cue is clipped to [0, 1].
+//! 8. **Cue sparsity** p (skipped when p = 0): per path cell in row-major order, if
+//!    `random::<f64>() < p` all its cues are set to 0.
+//!
+//! Path cells the goal cannot reach (possible only with wall sparsity, e.g. an opened wall
+//! cell whose four neighbours are walls) keep `d = 0`, hence the goal's cue value, as in the
+//! reference; the agent can never stand on them.
+
+use super::config::MazeConfig;
+use super::{Cell, Layout, Maze, MazeError};
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+/// The structure (`size²`, 1 = path) of an Aldous–Broder maze; see the module docs for the
+/// draws. `last_cell_closed` reproduces the reference's quirk.
+///
+/// # Panics
+/// If `size` is even or < 3 (the config validates both).
+pub fn aldous_broder<R: Rng + ?Sized>(size: usize, last_cell_closed: bool, rng: &mut R) -> Vec<u8> {
+    assert!(
+        size % 2 == 1 && size >= 3,
+        "aldous_broder: size must be odd and ≥ 3"
+    );
+    let k = (size - 1) / 2;
+    let mut s = vec![0u8; size * size];
+    let mut cur = (
+        1 + 2 * rng.random_range(0..k),
+        1 + 2 * rng.random_range(0..k),
+    );
+    let mut unvisited = k * k - 1;
+    let moves: [(isize, isize); 4] = [(0, -2), (0, 2), (-2, 0), (2, 0)];
+    let hi = size - 2;
+    while unvisited > 0 {
+        s[cur.0 * size + cur.1] = 1;
+        let mut allowed = [(0isize, 0isize); 4];
+        let mut n = 0;
+        for m in moves {
+            let r = cur.0 as isize + m.0;
+            let c = cur.1 as isize + m.1;
+            if r >= 1 && c >= 1 && r <= hi as isize && c <= hi as isize {
+                allowed[n] = m;
+                n += 1;
+            }
+        }
+        let m = allowed[rng.random_range(0..n)];
+        let next = (
+            (cur.0 as isize + m.0) as usize,
+            (cur.1 as isize + m.1) as usize,
+        );
+        if s[next.0 * size + next.1] == 0 {
+            let between = (
+                (cur.0 as isize + m.0 / 2) as usize,
+                (cur.1 as isize + m.1 / 2) as usize,
+            );
+            s[between.0 * size + between.1] = 1;
+            unvisited -= 1;
+        }
+        cur = next;
+    }
+    if !last_cell_closed {
+        s[cur.0 * size + cur.1] = 1;
+    }
+    s
+}
+
+/// The four corner cells in the reference's order.
+pub fn corners(size: usize) -> [Cell; 4] {
+    [(1, 1), (1, size - 2), (size - 2, 1), (size - 2, size - 2)]
+}
+
+/// Builds a general maze of the validated config `cfg` (steps 1–8 of the module docs).
+pub(crate) fn build<R: Rng + ?Sized>(
+    cfg: &MazeConfig,
+    size: usize,
+    rng: &mut R,
+) -> Result<Maze, MazeError> {
+    let mut structure = aldous_broder(size, cfg.quirks.last_cell_closed, rng);
+    if cfg.wall_sparsity > 0.0 {
+        for r in 1..size - 1 {
+            for c in 1..size - 1 {
+                let i = r * size + c;
+                if structure[i] == 0 && rng.random::<f64>() < cfg.wall_sparsity {
+                    structure[i] = 1;
+                }
+            }
+        }
+    }
+    let mut open = [(0, 0); 4];
+    let mut n = 0;
+    for cell in corners(size) {
+        if structure[cell.0 * size + cell.1] == 1 {
+            open[n] = cell;
+            n += 1;
+        }
+    }
+    // Aldous–Broder leaves at most one cell closed, so n ≥ 3 for size ≥ 5.
+    if n < 2 {
+        return Err(MazeError::TooFewOpenCorners { open: n });
+    }
+    let i = rng.random_range(0..n);
+    let j = rng.random_range(0..n - 1);
+    let j = if j >= i { j + 1 } else { j };
+    let mut maze = from_structure(
+        size,
+        cfg.n_channels,
+        structure,
+        open[i],
+        open[j],
+        cfg.quirks.relabel_distances,
+    )?;
+    if cfg.maze_noise > 0.0 {
+        add_noise(&mut maze, cfg.maze_noise, 1.0, rng);
+    }
+    if cfg.cue_sparsity > 0.0 {
+        let cells = size * size;
+        for i in 0..cells {
+            if maze.structure[i] == 1 && rng.random::<f64>() < cfg.cue_sparsity {
+                for ch in 0..maze.n_channels {
+                    maze.cues[ch * cells + i] = 0.0;
+                }
+            }
+        }
+    }
+    Ok(maze)
+}
+
+/// A general maze on a given structure: distance map, fastest solution and noise-free cues
+/// (steps 4–6 of the module docs). Useful for hand-made mazes and tests.
+///
+/// # Errors
+/// A structure of the wrong length, an open border cell, a start or goal off the path, equal
+/// start and goal, a goal the start cannot reach, or (impossible on grids) a greedy walk that
+/// does not reach the goal.
+pub fn from_structure(
+    size: usize,
+    n_channels: usize,
+    structure: Vec<u8>,
+    start: Cell,
+    goal: Cell,
+    relabel_quirk: bool,
+) -> Result<Maze, MazeError> {
+    check_structure(size, &structure, start, goal)?;
+    let mut maze = Maze {
+        size,
+        n_channels,
+        structure,
+        cues: Vec::new(),
+        start,
+        goal,
+        d: Vec::new(),
+        dmax: 0,
+        fastest: 0,
+        layout: Layout::General,
+    };
+    maze.fill_distances(relabel_quirk)?;
+    let cells = size * size;
+    let mut cues = vec![0.0f32; n_channels * cells];
+    let dmax = maze.dmax as f32;
+    let per_channel = n_channels as f32;
+    for i in 0..cells {
+        if maze.structure[i] == 1 {
+            let value = (maze.dmax - maze.d[i]) as f32 / dmax / per_channel;
+            for ch in 0..n_channels {
+                cues[ch * cells + i] = value;
+            }
+        }
+    }
+    maze.cues = cues;
+    Ok(maze)
+}
+
+/// Checks length, closed border, start and goal on the path and distinct.
+pub(crate) fn check_structure(
+    size: usize,
+    structure: &[u8],
+    start: Cell,
+    goal: Cell,
+) -> Result<(), MazeError> {
+    if structure.len() != size * size {
+        return Err(MazeError::StructureLength {
+            size,
+            expected: size * size,
+            len: structure.len(),
+        });
+    }
+    for (i, &cell) in structure.iter().enumerate() {
+        let (r, c) = (i / size, i % size);
+        let border = r == 0 || c == 0 || r == size - 1 || c == size - 1;
+        if border && cell != 0 {
+            return Err(MazeError::BorderOpen { cell: (r, c) });
+        }
+    }
+    for (role, cell) in [("start", start), ("goal", goal)] {
+        if cell.0 >= size || cell.1 >= size || structure[cell.0 * size + cell.1] != 1 {
+            return Err(MazeError::NotOnPath { role, cell });
+        }
+    }
+    if start == goal {
+        return Err(MazeError::StartIsGoal { cell: start });
+    }
+    Ok(())
+}
+
+/// Adds `σ · z` (z ~ N(0, 1), f64) to every cue of every path cell (row-major cells, channels
+/// inner) and clips all cues to `[0, upper]` (`upper = ∞` clips below only).
+pub(crate) fn add_noise<R: Rng + ?Sized>(maze: &mut Maze, sigma: f64, upper: f64, rng: &mut R) {
+    let cells = maze.size * maze.size;
+    for i in 0..cells {
+        if maze.structure[i] == 1 {
+            for ch in 0..maze.n_channels {
+                let z: f64 = rng.sample(StandardNormal);
+                let v = &mut maze.cues[ch * cells + i];
+                *v = (*v as f64 + sigma * z) as f32;
+            }
+        }
+    }
+    let upper = upper as f32;
+    for v in &mut maze.cues {
+        *v = v.clamp(0.0, upper);
+    }
+}
