@@ -8,6 +8,7 @@
 //! | [`rnn`] | batched ReLU RNN over a sequence, forward and analytic BPTT backward | [`rnn::forward`], [`rnn::backward`] |
 //! | [`expm`] | matrix exponential and its adjoint (gradient of `Σ G∘expm(A)`) | [`expm::ExpmWorkspace`] |
 //! | [`adam`] | the Adam update, Keras and PyTorch forms | [`adam::step`] |
+//! | [`prnn`] | one pRNN (Ghosh & Goodman): step forward, episode BPTT, input and memory Jacobians | [`prnn::forward`], [`prnn::backward`] |
 //!
 //! In every family `mod.rs` is the public API and dispatch, `reference.rs` is plain scalar Rust
 //! (the oracle of the tests, never optimised), `simd.rs` uses `wide`. Kernels never allocate in
@@ -21,6 +22,7 @@ pub mod real;
 
 pub mod adam;
 pub mod expm;
+pub mod prnn;
 pub mod rnn;
 
 pub use faer::Par;

@@ -6,9 +6,12 @@
 //!   recipe), [`sernn::RegulariserSpec`] (l1, spatial, communicability, se), [`sernn::Space`]
 //!   (where the units sit) and [`sernn::train`], which trains one network and returns its
 //!   [`sernn::TrainedNetwork`] record.
+//! - [`prnn`]: the partially recurrent network study — [`prnn::Architecture`] (the 129
+//!   architectures) and [`prnn::Prnn`] (initialisation, weight norms, clipping, Adam).
 //! - [`rng`]: per-network random streams derived from (study seed, network id, stream name), so
 //!   no result depends on thread count, shard, order or resumption.
 
+pub mod prnn;
 pub mod rng;
 pub mod sernn;
 
@@ -25,6 +28,9 @@ pub enum ModelError {
     /// A kernel refused a call (a bug, reported with its facts).
     #[error(transparent)]
     Kernel(#[from] wiring_kernels::KernelError),
+    /// A maze config or batch was refused.
+    #[error(transparent)]
+    Maze(#[from] wiring_tasks::maze::MazeError),
     /// Training produced a non-finite loss.
     #[error("network {network_id}: non-finite {what} at epoch {epoch}, batch {batch}")]
     NonFinite {

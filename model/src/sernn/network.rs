@@ -271,8 +271,8 @@ pub fn loss_and_gradient<T: Real>(
     let dh_last = &mut dh[(steps - 1) * batch * n..];
     for bi in 0..batch {
         let dzb = &dz[bi * N_CLASSES..(bi + 1) * N_CLASSES];
-        for c in 0..N_CLASSES {
-            grads.b_out[c] += dzb[c];
+        for (gb, &d) in grads.b_out.iter_mut().zip(dzb) {
+            *gb += d;
         }
         let hb = &last[bi * n..(bi + 1) * n];
         let dhb = &mut dh_last[bi * n..(bi + 1) * n];
@@ -280,9 +280,9 @@ pub fn loss_and_gradient<T: Real>(
             let wk = &params.w_out[k * N_CLASSES..(k + 1) * N_CLASSES];
             let gk = &mut grads.w_out[k * N_CLASSES..(k + 1) * N_CLASSES];
             let mut acc = T::ZERO;
-            for c in 0..N_CLASSES {
-                gk[c] = gk[c].mul_add(hb[k], dzb[c]);
-                acc = acc.mul_add(dzb[c], wk[c]);
+            for ((g, &d), &w) in gk.iter_mut().zip(dzb).zip(wk) {
+                *g = g.mul_add(hb[k], d);
+                acc = acc.mul_add(d, w);
             }
             dhb[k] = acc;
         }

@@ -1,0 +1,422 @@
+//! Deep Q-learning of a population of pRNNs (spec `prnn.md`, "Training"), one episode per
+//! update, every network deterministic from its own seeds whatever population it runs in.
+
+use rand::Rng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use wiring_kernels::adam::{AdamForm, AdamParams};
+use wiring_kernels::prnn::PrnnVariant;
+use wiring_tasks::maze::{self, Action, Cell, Maze, MazeConfig};
+
+use super::arch::Architecture;
+use super::episode::{argmax, Engine, N_IN, N_OUT};
+use super::network::{clip_grad_norm, Prnn, PrnnAdam};
+use super::recipe::QRecipe;
+use super::trial::{draw_jitter, mean_fitness};
+use crate::rng::stream;
+use crate::sernn::NetworkSeeds;
+use crate::ModelError;
+
+/// One network to train: its architecture and the coordinates of its random streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrnnPlan {
+    pub architecture: Architecture,
+    pub seeds: NetworkSeeds,
+}
+
+/// A trained network and its training curve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainedPrnn {
+    pub plan: PrnnPlan,
+    /// Parameters before training and after the last update (masked layout of
+    /// [`wiring_kernels::prnn`]).
+    pub initial: Prnn<f32>,
+    pub trained: Prnn<f32>,
+    /// Episode before which each training-curve point was evaluated.
+    pub curve_episodes: Vec<usize>,
+    /// Mean fitness on the test set at the training sensor noise, at each checkpoint.
+    pub curve: Vec<f64>,
+    /// Mean episode loss `Σ_t (pred − target)²` over the episodes after each checkpoint
+    /// (until the next one; NaN for an empty interval).
+    pub curve_loss: Vec<f64>,
+    /// Updates whose gradient norm exceeded the clip.
+    pub clipped_updates: u64,
+    /// Recorded training steps (one per step of every episode).
+    pub train_steps: u64,
+    /// Network forwards of every kind (training probes and targets, curve evaluations).
+    pub forwards: u64,
+}
+
+/// Where a network's training mazes come from: batches of `maze_batch` generated from the
+/// `"mazes"` stream, each visited in a shuffled order drawn from the same stream.
+struct MazeSource {
+    task: MazeConfig,
+    batch: usize,
+    rng: Xoshiro256PlusPlus,
+    mazes: Vec<Maze>,
+    order: Vec<usize>,
+    next: usize,
+}
+
+impl MazeSource {
+    fn new(task: MazeConfig, batch: usize, rng: Xoshiro256PlusPlus) -> Self {
+        Self {
+            task,
+            batch,
+            rng,
+            mazes: Vec::new(),
+            order: Vec::new(),
+            next: 0,
+        }
+    }
+
+    fn next_maze(&mut self) -> Result<&Maze, ModelError> {
+        if self.next == self.order.len() {
+            self.mazes = self.task.generate(self.batch, &mut self.rng)?;
+            self.order = (0..self.mazes.len()).collect();
+            for i in (1..self.order.len()).rev() {
+                let j = self.rng.random_range(0..=i);
+                self.order.swap(i, j);
+            }
+            self.next = 0;
+        }
+        self.next += 1;
+        Ok(self.current())
+    }
+
+    /// The maze the last [`Self::next_maze`] returned.
+    fn current(&self) -> &Maze {
+        &self.mazes[self.order[self.next - 1]]
+    }
+}
+
+/// Per-network training state.
+struct Lane {
+    initial: Prnn<f32>,
+    adam: PrnnAdam<f32>,
+    source: MazeSource,
+    test: Vec<Maze>,
+    explore: Xoshiro256PlusPlus,
+    sense: Xoshiro256PlusPlus,
+    jitter: Xoshiro256PlusPlus,
+    curve_rng: Xoshiro256PlusPlus,
+    grads: Vec<f32>,
+    dout: Vec<f32>,
+}
+
+/// The test set of a network: `recipe.test_mazes` mazes from its `"test"` stream.
+pub fn test_mazes(
+    task: &MazeConfig,
+    recipe: &QRecipe,
+    seeds: NetworkSeeds,
+) -> Result<Vec<Maze>, ModelError> {
+    let mut rng = stream(seeds.study_seed, seeds.network_id, "test");
+    Ok(task.generate(recipe.test_mazes, &mut rng)?)
+}
+
+/// Trains every network of `plans` (all with the same hidden size) in lockstep, each exactly
+/// as it would train alone.
+///
+/// Random streams of each network ([`crate::rng::stream`]): `"init"` (weights), `"mazes"`
+/// (training mazes and their order), `"test"` (the test set), `"explore"` (ε-tests and random
+/// actions), `"sense"` (sensor noise), `"jitter"` (output jitter of every forward), `"curve"`
+/// (noise and jitter of the training-curve evaluations). Per episode `a` and network:
+/// zero state; `r0 = progress(start)`; for each step until the goal or `n_steps`:
+/// sense; ε-test (`U(0,1) < ε_a`: a uniform random action, else the argmax of a probe
+/// forward with its own jitter — or of the recorded forward when
+/// `separate_greedy_forward = false`); recorded forward, `pred = o_t[action]`; act;
+/// `reward = reward_scale·(progress(pos) − r0)`; sense again; probe forward from the new
+/// state, `target = reward + γ·max o − target_offset`; `loss += (pred − target)²`. Then BPTT
+/// of the summed loss, global-norm clip, Adam (PyTorch form). Arithmetic of reward, target
+/// and loss is f32 as in the reference.
+///
+/// `on_episode(done)` is called every 1 000 episodes (for progress bars).
+pub fn train_population(
+    recipe: &QRecipe,
+    task: &MazeConfig,
+    variant: PrnnVariant,
+    plans: &[PrnnPlan],
+    on_progress: &mut dyn FnMut(usize),
+) -> Result<Vec<TrainedPrnn>, ModelError> {
+    recipe.validate()?;
+    task.validate()?;
+    let Some(first) = plans.first() else {
+        return Ok(Vec::new());
+    };
+    let dims = first.architecture.dims();
+    if let Some(p) = plans.iter().find(|p| p.architecture.dims() != dims) {
+        return Err(ModelError::InvalidField {
+            field: "population",
+            expected: "networks of one hidden size",
+            got: format!(
+                "{} hidden units next to {}",
+                p.architecture.n_hidden(),
+                first.architecture.n_hidden()
+            ),
+        });
+    }
+    let n_steps = task.kind.n_steps();
+    let hp = AdamParams {
+        lr: recipe.learning_rate,
+        beta1: recipe.beta1,
+        beta2: recipe.beta2,
+        epsilon: recipe.adam_epsilon,
+        form: AdamForm::PyTorch,
+    };
+    let mut lanes = Vec::with_capacity(plans.len());
+    let mut nets = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let (s, id) = (plan.seeds.study_seed, plan.seeds.network_id);
+        let net = Prnn::<f32>::init(plan.architecture, &mut stream(s, id, "init"));
+        lanes.push(Lane {
+            initial: net.clone(),
+            adam: PrnnAdam::new(plan.architecture, hp),
+            source: MazeSource::new(*task, recipe.maze_batch, stream(s, id, "mazes")),
+            test: test_mazes(task, recipe, plan.seeds)?,
+            explore: stream(s, id, "explore"),
+            sense: stream(s, id, "sense"),
+            jitter: stream(s, id, "jitter"),
+            curve_rng: stream(s, id, "curve"),
+            grads: vec![0.0; dims.param_len()],
+            dout: vec![0.0; n_steps * N_OUT],
+        });
+        nets.push(net);
+    }
+    let n = lanes.len();
+    let mut engine = Engine::new(variant, dims, n, n_steps)?;
+    let (sigma, jitter) = (recipe.sensor_noise as f32, recipe.jitter as f32);
+    let (gamma, offset, scale) = (
+        recipe.discount as f32,
+        recipe.target_offset as f32,
+        recipe.reward_scale as f32,
+    );
+
+    let mut curve = vec![Vec::with_capacity(recipe.curve_points); n];
+    let mut curve_loss = vec![Vec::with_capacity(recipe.curve_points); n];
+    let curve_episodes: Vec<usize> = (0..recipe.curve_points)
+        .map(|k| recipe.checkpoint_episode(k))
+        .collect();
+    let mut loss_sum = vec![0.0f64; n];
+    let mut loss_count = 0usize;
+    let mut clipped = vec![0u64; n];
+    let (mut train_steps, mut forwards) = (vec![0u64; n], vec![0u64; n]);
+    let mut next_checkpoint = 0;
+
+    let mut x = vec![[0.0f32; N_IN]; n];
+    let mut u = vec![[0.0f32; N_OUT]; n];
+    let mut out = vec![[0.0f32; N_OUT]; n];
+    let mut next_out = vec![[0.0f32; N_OUT]; n];
+    let mut active = vec![true; n];
+    let mut greedy = vec![false; n];
+    let mut action = vec![0usize; n];
+    let mut pos: Vec<Cell> = vec![(0, 0); n];
+    let mut r0 = vec![0.0f32; n];
+    let mut steps = vec![0usize; n];
+    let mut episode_loss = vec![0.0f32; n];
+    let mut pred = vec![0.0f32; n];
+    let mut reward = vec![0.0f32; n];
+
+    for episode in 0..recipe.episodes {
+        while next_checkpoint < curve_episodes.len() && curve_episodes[next_checkpoint] == episode {
+            let _s = tracing::debug_span!("curve_point", k = next_checkpoint).entered();
+            if next_checkpoint > 0 {
+                for (l, losses) in curve_loss.iter_mut().enumerate() {
+                    losses.push(if loss_count == 0 {
+                        f64::NAN
+                    } else {
+                        loss_sum[l] / loss_count as f64
+                    });
+                }
+            }
+            loss_sum.fill(0.0);
+            loss_count = 0;
+            let net_refs: Vec<&Prnn<f32>> = nets.iter().collect();
+            let tests: Vec<&[Maze]> = lanes.iter().map(|l| l.test.as_slice()).collect();
+            let mut rngs: Vec<Xoshiro256PlusPlus> =
+                lanes.iter().map(|l| l.curve_rng.clone()).collect();
+            let fitness = mean_fitness(
+                &mut engine,
+                &net_refs,
+                &tests,
+                sigma,
+                jitter,
+                n_steps,
+                &mut rngs,
+            )?;
+            for (lane, rng) in lanes.iter_mut().zip(rngs) {
+                lane.curve_rng = rng;
+            }
+            for f in &mut forwards {
+                *f += (recipe.test_mazes * n_steps) as u64;
+            }
+            for (c, f) in curve.iter_mut().zip(fitness) {
+                c.push(f);
+            }
+            next_checkpoint += 1;
+        }
+        if episode % 1000 == 0 && episode > 0 {
+            on_progress(episode);
+        }
+
+        let epsilon = recipe.exploration(episode) as f32;
+        for (l, lane) in lanes.iter_mut().enumerate() {
+            let m = lane.source.next_maze()?;
+            pos[l] = m.start;
+            r0[l] = m.progress(m.start);
+            lane.dout.fill(0.0);
+            active[l] = true;
+            steps[l] = 0;
+            episode_loss[l] = 0.0;
+        }
+        let net_refs: Vec<&Prnn<f32>> = nets.iter().collect();
+        engine.load(&net_refs)?;
+        engine.reset();
+        for t in 0..n_steps {
+            // 1–2: sense; ε-greedy choice.
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                if !active[l] {
+                    greedy[l] = false;
+                    continue;
+                }
+                let m = lane.source.current();
+                maze::sense(m, pos[l], sigma, [true, true], &mut lane.sense, &mut x[l])?;
+                if lane.explore.random::<f32>() < epsilon {
+                    greedy[l] = false;
+                    action[l] = lane.explore.random_range(0..N_OUT);
+                } else {
+                    greedy[l] = true;
+                }
+            }
+            if recipe.separate_greedy_forward && greedy.iter().any(|&g| g) {
+                for (l, lane) in lanes.iter_mut().enumerate() {
+                    if greedy[l] {
+                        draw_jitter(&mut lane.jitter, jitter, &mut u[l]);
+                    }
+                }
+                engine.probe(&net_refs, &greedy, &x, &u, &mut out)?;
+                for l in 0..n {
+                    if greedy[l] {
+                        action[l] = argmax(&out[l]);
+                        forwards[l] += 1;
+                    }
+                }
+            }
+            // 3: the recorded forward.
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                if active[l] {
+                    draw_jitter(&mut lane.jitter, jitter, &mut u[l]);
+                }
+            }
+            engine.advance(&net_refs, &active, t, &x, &u, &mut out, true)?;
+            for l in 0..n {
+                let a = u64::from(active[l]);
+                train_steps[l] += a;
+                forwards[l] += 2 * a; // the recorded forward and the target's probe
+            }
+            // 3–5: act, reward, sense again, draw the target's jitter.
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                if !active[l] {
+                    continue;
+                }
+                if !recipe.separate_greedy_forward && greedy[l] {
+                    action[l] = argmax(&out[l]);
+                }
+                pred[l] = out[l][action[l]];
+                let m = lane.source.current();
+                pos[l] = maze::step(m, pos[l], Action::ALL[action[l]]);
+                reward[l] = scale * (m.progress(pos[l]) - r0[l]);
+                maze::sense(m, pos[l], sigma, [true, true], &mut lane.sense, &mut x[l])?;
+                draw_jitter(&mut lane.jitter, jitter, &mut u[l]);
+            }
+            engine.probe(&net_refs, &active, &x, &u, &mut next_out)?;
+            // 5–6: target, loss, stop on the goal.
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                if !active[l] {
+                    continue;
+                }
+                let q_max = next_out[l]
+                    .iter()
+                    .copied()
+                    .fold(f32::NEG_INFINITY, f32::max);
+                let target = reward[l] + gamma * q_max - offset;
+                let diff = pred[l] - target;
+                episode_loss[l] += diff * diff;
+                lane.dout[t * N_OUT + action[l]] = 2.0 * diff;
+                steps[l] = t + 1;
+                if lane.source.current().is_goal(pos[l]) {
+                    active[l] = false;
+                }
+            }
+            if !active.iter().any(|&a| a) {
+                break;
+            }
+        }
+        // Update every network: BPTT of the summed loss, clip, Adam.
+        if let Some(l) = episode_loss.iter().position(|v| !v.is_finite()) {
+            return Err(ModelError::NonFinite {
+                network_id: plans[l].seeds.network_id,
+                what: "Q-learning loss",
+                epoch: episode,
+                batch: 0,
+            });
+        }
+        {
+            let (douts, mut grads): (Vec<&[f32]>, Vec<&mut [f32]>) = lanes
+                .iter_mut()
+                .map(|lane| (lane.dout.as_slice(), lane.grads.as_mut_slice()))
+                .unzip();
+            engine.backward(&net_refs, &steps, &douts, &mut grads)?;
+        }
+        drop(net_refs);
+        for (l, (lane, net)) in lanes.iter_mut().zip(nets.iter_mut()).enumerate() {
+            let norm = clip_grad_norm(dims, net.mask(), &mut lane.grads, recipe.clip_norm);
+            if !norm.is_finite() {
+                return Err(ModelError::NonFinite {
+                    network_id: plans[l].seeds.network_id,
+                    what: "gradient norm",
+                    epoch: episode,
+                    batch: 0,
+                });
+            }
+            clipped[l] += u64::from(norm > recipe.clip_norm);
+            lane.adam.step(net, &lane.grads)?;
+            loss_sum[l] += f64::from(episode_loss[l]);
+        }
+        loss_count += 1;
+    }
+    on_progress(recipe.episodes);
+    // The interval after the last checkpoint (one entry per checkpoint in all).
+    for (l, losses) in curve_loss.iter_mut().enumerate() {
+        losses.push(if loss_count == 0 {
+            f64::NAN
+        } else {
+            loss_sum[l] / loss_count as f64
+        });
+    }
+    Ok(lanes
+        .into_iter()
+        .zip(nets)
+        .zip(plans)
+        .zip(curve.into_iter().zip(curve_loss))
+        .zip(
+            clipped
+                .into_iter()
+                .zip(train_steps.into_iter().zip(forwards)),
+        )
+        .map(
+            |(
+                (((lane, net), plan), (curve, curve_loss)),
+                (clipped_updates, (train_steps, forwards)),
+            )| TrainedPrnn {
+                plan: *plan,
+                initial: lane.initial,
+                trained: net,
+                curve_episodes: curve_episodes.clone(),
+                curve,
+                curve_loss,
+                clipped_updates,
+                train_steps,
+                forwards,
+            },
+        )
+        .collect())
+}
