@@ -7,6 +7,10 @@
 //!   network; the pieces (`threshold_proportional`, `clustering_coef_bu`, `charpath`,
 //!   `efficiency_bin`/`_wei`, `modularity_und`, `community_louvain`, null graphs and
 //!   small-worldness, wiring cost, communicability) are public one by one.
+//! - [`functional`]: functional measures of recorded hidden activity (spec `sernn.md`,
+//!   "Functional measures"): explained variance per unit and window, mixed selectivity,
+//!   functional clustering with its permutation p-value, energy. Start at
+//!   [`functional::functional_measures`].
 //! - [`stats`]: study-level statistics (spec `prnn.md`, "Study-level analysis"): two-sided
 //!   Mann–Whitney U ([`stats::mann_whitney_u`]) and Benjamini–Hochberg
 //!   ([`stats::benjamini_hochberg`]).
@@ -24,8 +28,10 @@
 //! - `serde`, `thiserror`: serialisable results, structured errors.
 
 pub mod error;
+pub mod functional;
 pub mod graph;
 pub mod stats;
 
 pub use error::MetricsError;
+pub use functional::{functional_measures, FunctionalMeasures, FunctionalOptions};
 pub use graph::{structural_measures, StructuralMeasures, StructuralOptions};

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use wiring_drivers::sernn::{self, RunOptions, Study};
+use wiring_drivers::sernn::{self, analyze, RunOptions, Study};
 use wiring_drivers::shard::{Shard, SHARDS_ENV};
 use wiring_drivers::telemetry;
 
@@ -15,6 +15,10 @@ record per network, a study table and an HTML report.
 Without a subcommand, runs the built-in quick study (20 seRNNs + 20 L1 networks, the paper's \
 full recipe) into runs/sernn-quick. Configs for the paper's study and its supplementary sets \
 are in configs/ (sernn-paper.toml, sernn-supplementary.toml, sernn-quick.toml).
+
+Analysis: `sernn analyze DIR` adds the structural and functional measures of every network \
+(analysis.csv, analysis.html); `sernn metrics --weights W.npy [--coords C.npy]` prints the \
+structural measures of any square matrix as JSON.
 
 A run directory holds: config.toml (the resolved study, written once), manifest*.json (build, \
 machine, timings, throughput per session), networks/<id>/record.json + weights.npz (one per \
@@ -51,6 +55,53 @@ enum Command {
         /// The run directory.
         dir: PathBuf,
     },
+    /// Structural and functional measures of every finished network at the analysed epoch:
+    /// networks/<id>/analysis.json, analysis.csv, analysis.html and figures/analysis_*.csv.
+    /// Resumes: networks already analysed with the same options are reused.
+    Analyze(AnalyzeArgs),
+    /// Print the structural measures (JSON) of any square connectivity matrix in a .npy file
+    /// (float32 or float64; |W| is used, W[i, j] = weight from i to j).
+    Metrics(MetricsArgs),
+}
+
+#[derive(Args, Debug)]
+struct AnalyzeArgs {
+    /// The run directory.
+    dir: PathBuf,
+    /// Networks analysed at once [default: all cores].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Fraction of the strongest |W| entries kept when binarising [default: analysis.threshold, 0.1].
+    #[arg(long, value_name = "FRACTION")]
+    threshold: Option<f64>,
+    /// Random graphs per network for small-worldness [default: analysis.null_draws, 1000].
+    #[arg(long, value_name = "N")]
+    nulls: Option<usize>,
+    /// Validation trials of recorded activity [default: analysis.functional_trials, 640].
+    #[arg(long, value_name = "N")]
+    trials: Option<usize>,
+    /// Permutations of the functional-clustering null [default: analysis.permutations, 1000].
+    #[arg(long, value_name = "N")]
+    permutations: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+struct MetricsArgs {
+    /// The weight matrix, n × n (.npy).
+    #[arg(long, value_name = "W.npy")]
+    weights: PathBuf,
+    /// Unit coordinates, n × 3 (.npy): adds wiring cost, edge length, weight–distance correlation.
+    #[arg(long, value_name = "C.npy")]
+    coords: Option<PathBuf>,
+    /// Fraction of the strongest off-diagonal |W| entries kept when binarising.
+    #[arg(long, default_value_t = 0.1, value_name = "FRACTION")]
+    threshold: f64,
+    /// Random graphs for small-worldness.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    nulls: usize,
+    /// Seed of Louvain and the random graphs.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
 #[derive(Args, Debug)]
@@ -103,6 +154,31 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Merge { dir }) => {
             let summary = sernn::merge(&dir)?;
             println!("{}", summary.describe());
+            Ok(())
+        }
+        Some(Command::Analyze(args)) => {
+            let opts = analyze::AnalyzeOptions {
+                dir: args.dir,
+                threads: args.threads.map(usize::from),
+                quiet: cli.quiet,
+                overrides: analyze::AnalysisOverrides {
+                    threshold: args.threshold,
+                    null_draws: args.nulls,
+                    functional_trials: args.trials,
+                    permutations: args.permutations,
+                },
+            };
+            println!("{}", analyze::analyze(&opts)?.describe());
+            Ok(())
+        }
+        Some(Command::Metrics(args)) => {
+            let opts = analyze::npy::MetricsOptions {
+                threshold: args.threshold,
+                nulls: args.nulls,
+                seed: args.seed,
+            };
+            let json = analyze::npy::metrics_json(&args.weights, args.coords.as_deref(), &opts)?;
+            println!("{json}");
             Ok(())
         }
     }

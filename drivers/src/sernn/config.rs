@@ -11,6 +11,10 @@
 //! [analysis]
 //! epoch = 9                 # the snapshot analysed
 //! min_accuracy = 0.9        # networks below this validation accuracy are "inaccurate"
+//! threshold = 0.1           # sernn analyze: strongest fraction of |W| kept when binarising
+//! null_draws = 1000         # sernn analyze: random graphs for small-worldness
+//! functional_trials = 640   # sernn analyze: validation trials of recorded activity
+//! permutations = 1000       # sernn analyze: functional-clustering null
 //! [[sets]]                  # a set of networks, one per γ
 //! name = "se"
 //! regulariser = "se"        # l1 | spatial | communicability | se
@@ -194,6 +198,20 @@ pub struct AnalysisConfig {
     /// Networks with validation accuracy at that epoch below this are "inaccurate". Paper: 0.9.
     #[serde(default = "default_min_accuracy")]
     pub min_accuracy: f64,
+    /// `sernn analyze`: fraction of the strongest off-diagonal |W| entries kept when
+    /// binarising (0.1).
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// `sernn analyze`: random graphs per network for small-worldness (1000).
+    #[serde(default = "default_thousand")]
+    pub null_draws: usize,
+    /// `sernn analyze`: validation trials whose hidden activity is recorded (640; at most
+    /// `recipe.n_validation` are used).
+    #[serde(default = "default_functional_trials")]
+    pub functional_trials: usize,
+    /// `sernn analyze`: permutations of the functional-clustering null (1000).
+    #[serde(default = "default_thousand")]
+    pub permutations: usize,
 }
 
 fn default_epoch() -> usize {
@@ -202,12 +220,25 @@ fn default_epoch() -> usize {
 fn default_min_accuracy() -> f64 {
     0.9
 }
+fn default_threshold() -> f64 {
+    0.1
+}
+fn default_thousand() -> usize {
+    1000
+}
+fn default_functional_trials() -> usize {
+    640
+}
 
 impl Default for AnalysisConfig {
     fn default() -> Self {
         Self {
             epoch: default_epoch(),
             min_accuracy: default_min_accuracy(),
+            threshold: default_threshold(),
+            null_draws: default_thousand(),
+            functional_trials: default_functional_trials(),
+            permutations: default_thousand(),
         }
     }
 }
@@ -342,6 +373,28 @@ impl Study {
             return Err(bad(
                 "analysis.min_accuracy",
                 format!("expected a number in [0, 1], got {min_acc}"),
+            ));
+        }
+        let threshold = config.analysis.threshold;
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            return Err(bad(
+                "analysis.threshold",
+                format!("expected a fraction in (0, 1], got {threshold}"),
+            ));
+        }
+        if config.analysis.null_draws == 0 {
+            return Err(bad(
+                "analysis.null_draws",
+                "expected at least 1 random graph, got 0".into(),
+            ));
+        }
+        if config.analysis.functional_trials < 2 {
+            return Err(bad(
+                "analysis.functional_trials",
+                format!(
+                    "expected at least 2 trials, got {}",
+                    config.analysis.functional_trials
+                ),
             ));
         }
         if config.sets.is_empty() {

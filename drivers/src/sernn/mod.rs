@@ -4,8 +4,11 @@
 //! - [`config`]: the TOML study config and its list of networks;
 //! - [`record`]: one network's `record.json` + `weights.npz`;
 //! - [`table`]: the study table `study.csv`;
-//! - [`report`]: `report.html` and `figures/*.csv`.
+//! - [`report`]: `report.html` and `figures/*.csv`;
+//! - [`analyze`]: `sernn analyze` (structural and functional measures, `analysis.csv`,
+//!   `analysis.html`) and `sernn metrics` (the structural measures of any `.npy` matrix).
 
+pub mod analyze;
 pub mod config;
 pub mod record;
 pub mod report;

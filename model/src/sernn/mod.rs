@@ -13,6 +13,7 @@
 //! [`network`] (initialisers, readout, gradients), [`regulariser`] (penalties and their exact
 //! gradients) and [`space`] (unit coordinates and the distance matrix).
 
+pub mod activity;
 pub mod network;
 pub mod regulariser;
 pub mod space;
