@@ -1,6 +1,6 @@
 //! # wiring-drivers
 //!
-//! The study drivers (one binary per study: `sernn`; `prnn` to come) and the run plumbing they
+//! The study drivers (one binary per study: `sernn`, `prnn`) and the run plumbing they
 //! share. Binaries are thin (clap arguments, then one call here).
 //!
 //! Study-agnostic plumbing:
@@ -18,10 +18,12 @@
 //! | [`telemetry`] | `tracing` subscriber, `RUST_LOG`, Chrome traces (`--trace`) |
 //!
 //! The seRNN study: [`sernn`] — start at [`sernn::run`] and [`sernn::merge`].
+//! The pRNN study: [`prnn`] — start at [`prnn::run`] and [`prnn::merge`].
 
 pub mod config_file;
 pub mod manifest;
 pub mod npz;
+pub mod prnn;
 pub mod progress;
 pub mod report;
 pub mod run_dir;

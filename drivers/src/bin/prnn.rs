@@ -1,0 +1,163 @@
+//! `prnn`: the partially recurrent network study (Ghosh & Goodman 2025). See `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use wiring_drivers::prnn::{self, RunOptions, Study};
+use wiring_drivers::shard::{Shard, SHARDS_ENV};
+use wiring_drivers::telemetry;
+
+const LONG_ABOUT: &str = "\
+Trains the partially recurrent network study (Ghosh & Goodman 2025): networks of the 129 pRNN \
+architectures (feedforward ff, parameter-matched feedforward ff34, fully recurrent full and \
+every subset of the seven pathways ii, hh, oo, io, oi, hi, oh) trained by deep Q-learning on \
+multisensory mazes, then evaluated (fitness against sensor noise, robustness, sparsity sweeps, \
+input sensitivity, memory, weight norms). Writes a run directory with one record per network, a \
+study table with the learning speed and an HTML report.
+
+Without a subcommand, runs the built-in quick study (ff, ff34, full and six pRNNs × 4 seeds \
+on track mazes, the paper's full track recipe) into runs/prnn-quick. Configs for the paper's studies are in \
+configs/ (prnn-general.toml, prnn-general-cue-sparse.toml, prnn-general-wall-sparse.toml, \
+prnn-track.toml, prnn-h.toml, prnn-quick.toml).
+
+A run directory holds: config.toml (the resolved study, written once), manifest*.json (build, \
+machine, timings, networks/s, episodes/s per core, peak memory per session), \
+networks/<id>/record.json + arrays.npz (one per finished network, written atomically), \
+study.csv, architectures.csv, figures/*.csv and report.html. Network ids are architecture-major: \
+id = position of the architecture in the config's list × seeds_per_architecture + seed index.
+
+Re-running the same command resumes: finished networks are skipped, half-written ones are \
+trained again. Results are bit-identical whatever the thread count, shard split, population \
+grouping or interruption.
+
+Logging: RUST_LOG (e.g. RUST_LOG=debug). Profiling: --trace FILE writes a Chrome trace \
+(chrome://tracing, ui.perfetto.dev) of the run, per population; for perf or flamegraphs build \
+with symbols: cargo build --profile profiling -p wiring-drivers (binary in target/profiling/prnn).";
+
+#[derive(Parser, Debug)]
+#[command(name = "prnn", version, about = "Train and report the partially recurrent network study", long_about = LONG_ABOUT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Write a Chrome trace of every span (driver phases, populations) to FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// No progress bar and no per-network lines; warnings and errors only.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train a study's networks into a run directory (resuming it), then merge if unsharded.
+    Run(RunArgs),
+    /// Build study.csv (with learning speed), architectures.csv, figures/*.csv and report.html
+    /// from every record in a run directory, and tell which networks are still missing (after
+    /// all shards of a study finished).
+    Merge {
+        /// The run directory.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The study config (TOML, `version = 1`); default: the built-in quick study.
+    config: Option<PathBuf>,
+    /// The run directory [default: runs/<config file stem>, or runs/prnn-quick].
+    #[arg(long, short, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Populations trained at once [default: all cores]. Each population runs on one thread.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Run only networks with id % n == i. Without it, Slurm's SLURM_ARRAY_TASK_ID /
+    /// _MIN / _COUNT or PBS's PBS_ARRAY_INDEX / PBS_ARRAYID (with --shards) are used.
+    #[arg(long, value_name = "i/n")]
+    shard: Option<Shard>,
+    /// Number of shards of a PBS / Torque job array (which does not export it).
+    #[arg(long, value_name = "N", env = SHARDS_ENV, value_parser = clap::value_parser!(u64).range(1..))]
+    shards: Option<u64>,
+}
+
+fn main() -> anyhow::Result<()> {
+    if let Err(message) = wiring_kernels::cpu::check_compiled_features() {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+    let cli = Cli::parse();
+    // Errors print on one line (`{:#}` joins the context chain), not anyhow's multi-line form.
+    if let Err(e) = dispatch(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let _trace = telemetry::init(cli.trace.as_deref(), cli.quiet)?;
+    match cli.command {
+        None => run(
+            RunArgs {
+                config: None,
+                out: None,
+                threads: None,
+                shard: None,
+                shards: None,
+            },
+            cli.quiet,
+        ),
+        Some(Command::Run(args)) => run(args, cli.quiet),
+        Some(Command::Merge { dir }) => {
+            let summary = prnn::merge(&dir)?;
+            println!("{}", summary.describe());
+            Ok(())
+        }
+    }
+}
+
+fn run(args: RunArgs, quiet: bool) -> anyhow::Result<()> {
+    let study = match &args.config {
+        Some(path) => Study::load(path)?,
+        None => Study::quick()?,
+    };
+    let shard = Shard::resolve(args.shard, args.shards, |k| std::env::var(k).ok())?;
+    let out = args
+        .out
+        .unwrap_or_else(|| prnn::default_out(args.config.as_deref()));
+    let opts = RunOptions {
+        out: out.clone(),
+        threads: args.threads.map(usize::from),
+        shard,
+        quiet,
+        command: std::env::args().collect(),
+    };
+    let summary = prnn::run(&study, &opts)?;
+    let c = summary.counts;
+    if !quiet {
+        let rate = if summary.wall_seconds > 0.0 {
+            c.trained as f64 / summary.wall_seconds
+        } else {
+            0.0
+        };
+        eprintln!(
+            "shard {shard}: trained {} network(s), skipped {} already finished, in {:.1} s ({rate:.2} networks/s)",
+            c.trained, c.skipped, summary.wall_seconds
+        );
+    }
+    match summary.merged {
+        Some(m) => {
+            if !quiet {
+                for (name, fitness, n) in prnn::median_fitness(&out)? {
+                    eprintln!("  {name:>8}: median fitness {fitness:.3} ({n} networks)");
+                }
+            }
+            println!("{}", m.describe());
+        }
+        None => println!(
+            "shard {shard} of {} done; when every shard has finished: prnn merge {}",
+            out.display(),
+            out.display()
+        ),
+    }
+    Ok(())
+}
