@@ -8,7 +8,7 @@
 //! | [`rnn`] | batched ReLU RNN over a sequence, forward and analytic BPTT backward | [`rnn::forward`], [`rnn::backward`] |
 //! | [`expm`] | matrix exponential and its adjoint (gradient of `Σ G∘expm(A)`) | [`expm::ExpmWorkspace`] |
 //! | [`adam`] | the Adam update, Keras and PyTorch forms | [`adam::step`] |
-//! | [`prnn`] | one pRNN (Ghosh & Goodman): step forward, episode BPTT, input and memory Jacobians | [`prnn::forward`], [`prnn::backward`] |
+//! | [`prnn`] | the pRNN (Ghosh & Goodman): one network's step, episode BPTT, input and memory Jacobians; the SIMD population kernel (8 networks in lanes, bit-identical to the reference) | [`prnn::forward`], [`prnn::population_step`], [`prnn::population_backward`] |
 //!
 //! In every family `mod.rs` is the public API and dispatch, `reference.rs` is plain scalar Rust
 //! (the oracle of the tests, never optimised), `simd.rs` uses `wide`. Kernels never allocate in
