@@ -283,16 +283,7 @@ fn measure_headline(
     let n = nets.len();
     let n_mazes = mazes.iter().map(|s| s.len()).min().unwrap_or(0);
     engine.load(nets)?;
-    let mut outcomes = vec![
-        TrialOutcome {
-            steps: 0,
-            time: 0,
-            final_pos: (0, 0),
-            reached_goal: false,
-            fitness: 0.0,
-        };
-        n
-    ];
+    let mut outcomes = vec![TrialOutcome::NONE; n];
     let mut fitness = vec![Vec::with_capacity(n_mazes); n];
     let mut goals = vec![0usize; n];
     let mut steps = vec![StepMeasures::default(); n];

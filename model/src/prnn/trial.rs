@@ -51,6 +51,17 @@ pub struct TrialOutcome {
     pub fitness: f64,
 }
 
+impl TrialOutcome {
+    /// A placeholder before any trial ran.
+    pub const NONE: TrialOutcome = TrialOutcome {
+        steps: 0,
+        time: 0,
+        final_pos: (0, 0),
+        reached_goal: false,
+        fitness: 0.0,
+    };
+}
+
 /// Draws the jitter of one forward: `U(0, 1) · scale` per output.
 #[inline]
 pub fn draw_jitter(rng: &mut Xoshiro256PlusPlus, scale: f32, u: &mut [f32; N_OUT]) {
@@ -148,16 +159,7 @@ pub fn mean_fitness(
     let n_mazes = mazes.iter().map(|s| s.len()).min().unwrap_or(0);
     engine.load(nets)?;
     let mut fitness = vec![Vec::with_capacity(n_mazes); lanes];
-    let mut outcomes = vec![
-        TrialOutcome {
-            steps: 0,
-            time: 0,
-            final_pos: (0, 0),
-            reached_goal: false,
-            fitness: 0.0,
-        };
-        lanes
-    ];
+    let mut outcomes = vec![TrialOutcome::NONE; lanes];
     for m in 0..n_mazes {
         greedy_trial(
             engine,
