@@ -248,6 +248,54 @@ impl RunDir {
             problem: problem.into(),
         }
     }
+
+    /// Parses the record file `name` of finished network `id` and checks the identity every
+    /// study's record carries: the record format this build reads, the network id, and the
+    /// config hash of this study.
+    pub fn read_record<R: serde::de::DeserializeOwned>(
+        &self,
+        id: u64,
+        name: &str,
+        identity: impl Fn(&R) -> RecordIdentity<'_>,
+        expected_format: &str,
+        config_hash: &str,
+    ) -> Result<R, RunDirError> {
+        let path = self.network_dir(id).join(name);
+        let bytes = self.read_network_file(id, name)?;
+        let record: R = serde_json::from_slice(&bytes)
+            .map_err(|e| self.corrupt(id, &path, format!("not a valid record: {e}")))?;
+        let found = identity(&record);
+        let problem = if found.format != expected_format {
+            format!(
+                "record format {:?}, this build reads {expected_format:?}",
+                found.format
+            )
+        } else if found.network_id != id {
+            format!("holds network {}, expected {id}", found.network_id)
+        } else if found.config_hash != config_hash {
+            format!(
+                "belongs to the study with config hash {}, this study's is {config_hash}",
+                found.config_hash
+            )
+        } else {
+            return Ok(record);
+        };
+        Err(self.corrupt(id, &path, problem))
+    }
+
+    /// Checks that the file `name` beside network `id`'s record has the `bytes` it records.
+    pub fn check_file_size(&self, id: u64, name: &str, bytes: u64) -> Result<(), RunDirError> {
+        let path = self.network_dir(id).join(name);
+        match fs::metadata(&path) {
+            Ok(m) if m.len() == bytes => Ok(()),
+            Ok(m) => Err(self.corrupt(
+                id,
+                &path,
+                format!("{} bytes, the record says {bytes}", m.len()),
+            )),
+            Err(e) => Err(self.corrupt(id, &path, format!("cannot read: {e}"))),
+        }
+    }
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<String>, RunDirError> {
@@ -327,4 +375,12 @@ mod tests {
             vec![3]
         );
     }
+}
+
+/// What [`RunDir::read_record`] checks of a record: its format, network id and config hash.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordIdentity<'a> {
+    pub format: &'a str,
+    pub network_id: u64,
+    pub config_hash: &'a str,
 }

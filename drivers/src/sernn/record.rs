@@ -15,7 +15,7 @@ use wiring_model::sernn::{EpochLog, RegulariserSpec, TrainedNetwork, WiringStats
 use super::config::{PlannedNetwork, Study};
 use crate::manifest::Build;
 use crate::npz::{npz_bytes, NpzArray};
-use crate::run_dir::{RunDir, RunDirError};
+use crate::run_dir::{RecordIdentity, RunDir, RunDirError};
 
 /// The record format written by this build.
 pub const RECORD_FORMAT: &str = "wiring.sernn.record/1";
@@ -230,49 +230,17 @@ pub fn weights_npz(trained: &TrainedNetwork, n: usize) -> std::io::Result<Vec<u8
 /// Reads and checks the finished record of network `id`: it parses, is network `id` of the
 /// study hashed `config_hash`, and its weights file has the recorded size.
 pub fn read_record(dir: &RunDir, id: u64, config_hash: &str) -> Result<Record, RunDirError> {
-    let path = dir.network_dir(id).join(RECORD_FILE);
-    let bytes = dir.read_network_file(id, RECORD_FILE)?;
-    let record: Record = serde_json::from_slice(&bytes)
-        .map_err(|e| dir.corrupt(id, &path, format!("not a valid record: {e}")))?;
-    if record.format != RECORD_FORMAT {
-        return Err(dir.corrupt(
-            id,
-            &path,
-            format!(
-                "record format {:?}, this build reads {RECORD_FORMAT:?}",
-                record.format
-            ),
-        ));
-    }
-    if record.network_id != id {
-        return Err(dir.corrupt(
-            id,
-            &path,
-            format!("holds network {}, expected {id}", record.network_id),
-        ));
-    }
-    if record.config_hash != config_hash {
-        return Err(dir.corrupt(
-            id,
-            &path,
-            format!(
-                "belongs to the study with config hash {}, this study's is {config_hash}",
-                record.config_hash
-            ),
-        ));
-    }
-    let weights = dir.network_dir(id).join(&record.weights.file);
-    match std::fs::metadata(&weights) {
-        Ok(m) if m.len() == record.weights.bytes => Ok(record),
-        Ok(m) => Err(dir.corrupt(
-            id,
-            &weights,
-            format!(
-                "{} bytes, the record says {}",
-                m.len(),
-                record.weights.bytes
-            ),
-        )),
-        Err(e) => Err(dir.corrupt(id, &weights, format!("cannot read: {e}"))),
-    }
+    let record: Record = dir.read_record(
+        id,
+        RECORD_FILE,
+        |r: &Record| RecordIdentity {
+            format: &r.format,
+            network_id: r.network_id,
+            config_hash: &r.config_hash,
+        },
+        RECORD_FORMAT,
+        config_hash,
+    )?;
+    dir.check_file_size(id, &record.weights.file, record.weights.bytes)?;
+    Ok(record)
 }
