@@ -58,6 +58,9 @@ pub enum MetricsError {
     /// An iterative method that stopped without converging.
     #[error("{op}: did not converge after {iterations} iterations")]
     NoConvergence { op: &'static str, iterations: usize },
+    /// A library this crate calls refused its (already checked) input.
+    #[error("{op}: {message}")]
+    Backend { op: &'static str, message: String },
 }
 
 /// Checks that `m` is `n × n` and finite.

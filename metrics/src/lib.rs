@@ -14,11 +14,17 @@
 //! - [`stats`]: study-level statistics (spec `prnn.md`, "Study-level analysis"): two-sided
 //!   Mann–Whitney U ([`stats::mann_whitney_u`]) and Benjamini–Hochberg
 //!   ([`stats::benjamini_hochberg`]).
+//! - [`forest`]: random-forest regression (smartcore's trees with scikit-learn's defaults) and
+//!   its k-fold cross-validated RMSE against the predict-the-mean baseline (spec `prnn.md`,
+//!   "Prediction"). Start at [`forest::cross_validated_rmse`].
 //! - [`MetricsError`]: the one error type.
 //!
-//! Everything is sequential and deterministic given its seed; parallelise over networks in
-//! the caller. Validation: `tests/` compares with bctpy 0.6.1, networkx and SciPy 1.11 on
-//! golden files made by `tests/data/make_golden.py`.
+//! Everything is deterministic given its seed and sequential, except
+//! [`forest::cross_validated_rmse`], whose folds run on the caller's rayon pool when asked
+//! ([`forest::Parallelism`]) with the same result bits; parallelise over networks in the
+//! caller. Validation: `tests/` compares with bctpy 0.6.1, networkx and SciPy 1.11 on
+//! golden files made by `tests/data/make_golden.py`; the random forest with scikit-learn 1.9 on
+//! `tests/data/forest_golden.json` (`tests/data/make_forest_golden.py`).
 //!
 //! ## Dependencies and why
 //! - `faer`: the symmetric eigensolver behind the spectral modularity (the workspace's dense
@@ -26,8 +32,11 @@
 //! - `libm`: `erfc` for the normal tail of the Mann–Whitney p-value (std has none).
 //! - `rand`, `rand_xoshiro`: seeded Xoshiro256++ streams for null graphs and Louvain.
 //! - `serde`, `thiserror`: serialisable results, structured errors.
+//! - `smartcore`: the regression trees of [`forest`] (why not by hand: that module's docs).
+//! - `rayon`: the folds of a cross-validation, when the caller asks.
 
 pub mod error;
+pub mod forest;
 pub mod functional;
 pub mod graph;
 pub mod stats;

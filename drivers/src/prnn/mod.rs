@@ -6,7 +6,9 @@
 //! - [`record`]: one network's `record.json` + `arrays.npz`;
 //! - [`table`]: `study.csv` (with the learning speed, computed over the whole task) and
 //!   `architectures.csv`;
-//! - [`report`]: `report.html` and `figures/*.csv`.
+//! - [`report`]: `report.html` and `figures/*.csv`;
+//! - [`analyze`]: `prnn analyze` — rankings against full, pathway effects, random-forest
+//!   prediction, `analysis.html`.
 //!
 //! Work units: the pending networks of the shard, grouped by hidden size (the 34-unit `ff34`
 //! apart from the 8-unit rest) into populations of at most `compute.population`, each trained
@@ -15,6 +17,7 @@
 //! population finishes. A network's result never depends on its population (the model
 //! guarantees it; `tests/prnn_run.rs` checks it through threads, shards and resumption).
 
+pub mod analyze;
 pub mod config;
 pub mod record;
 pub mod report;
