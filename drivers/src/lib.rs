@@ -7,9 +7,11 @@
 //!
 //! | module | holds |
 //! |---|---|
+//! | [`cli`] | the `run` arguments, one-line error exit and run lines of both binaries |
 //! | [`config_file`] | loading a versioned TOML config with one-line errors naming file and field |
 //! | [`sweep`] | a swept parameter (`[list]` or `{ start, stop, count }` linspace) |
 //! | [`run_dir`] | the run directory: config claimed once, networks committed atomically, partials removed |
+//! | [`study`] | the run loop of every study: resume, shard, parallel work units, manifest, merge |
 //! | [`shard`] | `--shard i/n` and the Slurm / PBS job-array variables |
 //! | [`manifest`] | build, machine, timings and throughput of each session |
 //! | [`npz`] | reproducible `.npz` archives of f32 arrays |
@@ -20,6 +22,7 @@
 //! The seRNN study: [`sernn`] — start at [`sernn::run`] and [`sernn::merge`].
 //! The pRNN study: [`prnn`] — start at [`prnn::run`] and [`prnn::merge`].
 
+pub mod cli;
 pub mod config_file;
 pub mod manifest;
 pub mod npz;
@@ -29,5 +32,6 @@ pub mod report;
 pub mod run_dir;
 pub mod sernn;
 pub mod shard;
+pub mod study;
 pub mod sweep;
 pub mod telemetry;

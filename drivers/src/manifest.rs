@@ -45,6 +45,14 @@ pub struct Session {
     pub gflop_per_second: Option<f64>,
     /// Peak resident memory of the process (VmHWM), MiB.
     pub peak_rss_mib: Option<f64>,
+    /// Training episodes of the networks trained in this session (studies trained by
+    /// episodes, i.e. pRNN; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_episodes: Option<u64>,
+    /// `training_episodes / (wall_seconds · threads)`: episodes per second per core,
+    /// evaluation included in the time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episodes_per_second_per_core: Option<f64>,
 }
 
 /// How many networks the session saw.

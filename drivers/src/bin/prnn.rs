@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use wiring_drivers::cli::{self, RunArgs};
 use wiring_drivers::prnn::analyze::prediction::PredictionOptions;
 use wiring_drivers::prnn::analyze::{self, AnalyzeOptions};
-use wiring_drivers::prnn::{self, RunOptions, Study};
-use wiring_drivers::shard::{Shard, SHARDS_ENV};
+use wiring_drivers::prnn::{self, Study};
 use wiring_drivers::telemetry;
 
 const LONG_ABOUT: &str = "\
@@ -94,52 +94,14 @@ struct AnalyzeArgs {
     folds: u32,
 }
 
-#[derive(Args, Debug)]
-struct RunArgs {
-    /// The study config (TOML, `version = 1`); default: the built-in quick study.
-    config: Option<PathBuf>,
-    /// The run directory [default: runs/<config file stem>, or runs/prnn-quick].
-    #[arg(long, short, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Populations trained at once [default: all cores]. Each population runs on one thread.
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
-    /// Run only networks with id % n == i. Without it, Slurm's SLURM_ARRAY_TASK_ID /
-    /// _MIN / _COUNT or PBS's PBS_ARRAY_INDEX / PBS_ARRAYID (with --shards) are used.
-    #[arg(long, value_name = "i/n")]
-    shard: Option<Shard>,
-    /// Number of shards of a PBS / Torque job array (which does not export it).
-    #[arg(long, value_name = "N", env = SHARDS_ENV, value_parser = clap::value_parser!(u64).range(1..))]
-    shards: Option<u64>,
-}
-
-fn main() -> anyhow::Result<()> {
-    if let Err(message) = wiring_kernels::cpu::check_compiled_features() {
-        eprintln!("error: {message}");
-        std::process::exit(1);
-    }
-    let cli = Cli::parse();
-    // Errors print on one line (`{:#}` joins the context chain), not anyhow's multi-line form.
-    if let Err(e) = dispatch(cli) {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
-    }
-    Ok(())
+fn main() {
+    cli::main(|| dispatch(Cli::parse()));
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let _trace = telemetry::init(cli.trace.as_deref(), cli.quiet)?;
     match cli.command {
-        None => run(
-            RunArgs {
-                config: None,
-                out: None,
-                threads: None,
-                shard: None,
-                shards: None,
-            },
-            cli.quiet,
-        ),
+        None => run(RunArgs::default(), cli.quiet),
         Some(Command::Run(args)) => run(args, cli.quiet),
         Some(Command::Merge { dir }) => {
             let summary = prnn::merge(&dir)?;
@@ -167,44 +129,12 @@ fn run(args: RunArgs, quiet: bool) -> anyhow::Result<()> {
         Some(path) => Study::load(path)?,
         None => Study::quick()?,
     };
-    let shard = Shard::resolve(args.shard, args.shards, |k| std::env::var(k).ok())?;
-    let out = args
-        .out
-        .unwrap_or_else(|| prnn::default_out(args.config.as_deref()));
-    let opts = RunOptions {
-        out: out.clone(),
-        threads: args.threads.map(usize::from),
-        shard,
-        quiet,
-        command: std::env::args().collect(),
-    };
+    let opts = args.options("prnn", quiet)?;
     let summary = prnn::run(&study, &opts)?;
-    let c = summary.counts;
-    if !quiet {
-        let rate = if summary.wall_seconds > 0.0 {
-            c.trained as f64 / summary.wall_seconds
-        } else {
-            0.0
-        };
-        eprintln!(
-            "shard {shard}: trained {} network(s), skipped {} already finished, in {:.1} s ({rate:.2} networks/s)",
-            c.trained, c.skipped, summary.wall_seconds
-        );
-    }
-    match summary.merged {
-        Some(m) => {
-            if !quiet {
-                for (name, fitness, n) in prnn::median_fitness(&out)? {
-                    eprintln!("  {name:>8}: median fitness {fitness:.3} ({n} networks)");
-                }
-            }
-            println!("{}", m.describe());
+    cli::report_run("prnn", &summary, &opts, || {
+        for (name, fitness, n) in prnn::median_fitness(&opts.out)? {
+            eprintln!("  {name:>8}: median fitness {fitness:.3} ({n} networks)");
         }
-        None => println!(
-            "shard {shard} of {} done; when every shard has finished: prnn merge {}",
-            out.display(),
-            out.display()
-        ),
-    }
-    Ok(())
+        Ok(())
+    })
 }

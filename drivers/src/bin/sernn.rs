@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use wiring_drivers::sernn::{self, analyze, RunOptions, Study};
-use wiring_drivers::shard::{Shard, SHARDS_ENV};
+use wiring_drivers::cli::{self, RunArgs};
+use wiring_drivers::sernn::{self, analyze, Study};
 use wiring_drivers::telemetry;
 
 const LONG_ABOUT: &str = "\
@@ -104,52 +104,14 @@ struct MetricsArgs {
     seed: u64,
 }
 
-#[derive(Args, Debug)]
-struct RunArgs {
-    /// The study config (TOML, `version = 1`); default: the built-in quick study.
-    config: Option<PathBuf>,
-    /// The run directory [default: runs/<config file stem>, or runs/sernn-quick].
-    #[arg(long, short, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Networks trained at once [default: all cores]. Each network runs on one thread.
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
-    /// Run only networks with id % n == i. Without it, Slurm's SLURM_ARRAY_TASK_ID /
-    /// _MIN / _COUNT or PBS's PBS_ARRAY_INDEX / PBS_ARRAYID (with --shards) are used.
-    #[arg(long, value_name = "i/n")]
-    shard: Option<Shard>,
-    /// Number of shards of a PBS / Torque job array (which does not export it).
-    #[arg(long, value_name = "N", env = SHARDS_ENV, value_parser = clap::value_parser!(u64).range(1..))]
-    shards: Option<u64>,
-}
-
-fn main() -> anyhow::Result<()> {
-    if let Err(message) = wiring_kernels::cpu::check_compiled_features() {
-        eprintln!("error: {message}");
-        std::process::exit(1);
-    }
-    let cli = Cli::parse();
-    // Errors print on one line (`{:#}` joins the context chain), not anyhow's multi-line form.
-    if let Err(e) = dispatch(cli) {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
-    }
-    Ok(())
+fn main() {
+    cli::main(|| dispatch(Cli::parse()));
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let _trace = telemetry::init(cli.trace.as_deref(), cli.quiet)?;
     match cli.command {
-        None => run(
-            RunArgs {
-                config: None,
-                out: None,
-                threads: None,
-                shard: None,
-                shards: None,
-            },
-            cli.quiet,
-        ),
+        None => run(RunArgs::default(), cli.quiet),
         Some(Command::Run(args)) => run(args, cli.quiet),
         Some(Command::Merge { dir }) => {
             let summary = sernn::merge(&dir)?;
@@ -185,44 +147,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn run(args: RunArgs, quiet: bool) -> anyhow::Result<()> {
-    let (study, default_out) = match &args.config {
-        Some(path) => {
-            let stem = path
-                .file_stem()
-                .map_or("sernn".into(), |s| s.to_string_lossy().into_owned());
-            (Study::load(path)?, PathBuf::from("runs").join(stem))
-        }
-        None => (Study::quick()?, PathBuf::from("runs/sernn-quick")),
+    let study = match &args.config {
+        Some(path) => Study::load(path)?,
+        None => Study::quick()?,
     };
-    let shard = Shard::resolve(args.shard, args.shards, |k| std::env::var(k).ok())?;
-    let out = args.out.unwrap_or(default_out);
-    let opts = RunOptions {
-        out: out.clone(),
-        threads: args.threads.map(usize::from),
-        shard,
-        quiet,
-        command: std::env::args().collect(),
-    };
+    let opts = args.options("sernn", quiet)?;
     let summary = sernn::run(&study, &opts)?;
-    let c = summary.counts;
-    let rate = if summary.wall_seconds > 0.0 {
-        c.trained as f64 / summary.wall_seconds
-    } else {
-        0.0
-    };
-    if !quiet {
-        eprintln!(
-            "shard {shard}: trained {} network(s), skipped {} already finished, in {:.1} s ({rate:.2} networks/s)",
-            c.trained, c.skipped, summary.wall_seconds
-        );
-    }
-    match summary.merged {
-        Some(m) => println!("{}", m.describe()),
-        None => println!(
-            "shard {shard} of {} done; when every shard has finished: sernn merge {}",
-            out.display(),
-            out.display()
-        ),
-    }
-    Ok(())
+    cli::report_run("sernn", &summary, &opts, || Ok(()))
 }

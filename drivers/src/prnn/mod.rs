@@ -23,202 +23,82 @@ pub mod record;
 pub mod report;
 pub mod table;
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use wiring_model::prnn::{evaluate_population, train_population, PrnnPlan};
 use wiring_model::sernn::NetworkSeeds;
 
-pub use crate::sernn::{id_ranges, MergeSummary, RunOptions, RunSummary};
+pub use crate::study::{id_ranges, MergeSummary, RunOptions, RunSummary};
 pub use config::{Study, StudyConfig};
 
-use crate::manifest::{self, Build, Machine, NetworkCounts, Session};
+use crate::manifest;
 use crate::progress::Progress;
 use crate::run_dir::{replace_file, RunDir, RunDirError};
+use crate::study::{self, StudyDriver, Work};
 use config::PlannedNetwork;
 use record::{Record, Timing, ARRAYS_FILE, RECORD_FILE};
 
-/// One session of the pRNN driver in the manifest: the shared [`Session`] fields plus the
-/// training throughput.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PrnnSession {
-    #[serde(flatten)]
-    pub session: Session,
-    /// Training episodes of the networks trained in this session.
-    #[serde(default)]
-    pub training_episodes: u64,
-    /// `training_episodes / (wall_seconds · threads)`: training episodes per second per core,
-    /// evaluation included in the time.
-    #[serde(default)]
-    pub episodes_per_second_per_core: Option<f64>,
-}
-
-/// All pRNN sessions of a run (or shard) in a directory.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct PrnnManifest {
-    pub sessions: Vec<PrnnSession>,
-}
-
-fn load_manifest(path: &Path) -> Result<PrnnManifest, RunDirError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| RunDirError::Io {
-            path: path.to_path_buf(),
-            action: "parse (move the file away to start a new manifest)",
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PrnnManifest::default()),
-        Err(source) => Err(RunDirError::Io {
-            path: path.to_path_buf(),
-            action: "read",
-            source,
-        }),
-    }
-}
-
-fn save_manifest(path: &Path, m: &PrnnManifest) -> Result<(), RunDirError> {
-    let mut text = serde_json::to_string_pretty(m).map_err(|e| RunDirError::Io {
-        path: path.to_path_buf(),
-        action: "serialise",
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    text.push('\n');
-    replace_file(path, text.as_bytes())
-}
-
 /// Trains and evaluates the networks of `opts.shard` of `study` that are not finished yet into
-/// `opts.out`, then (unsharded) merges.
+/// `opts.out`, a population per thread, then (unsharded) merges ([`crate::study::run`]).
 pub fn run(study: &Study, opts: &RunOptions) -> anyhow::Result<RunSummary> {
-    let start = Instant::now();
-    let _span = tracing::info_span!("run", shard = %opts.shard).entered();
-    let dir = RunDir::create(&opts.out)?;
-    adopt_study(&dir, study)?;
-    dir.create_networks_dir()?;
-    let hash = study.config_hash();
+    study::run(study, opts)
+}
 
-    let partial_removed = dir.remove_partials(|id| opts.shard.contains(id))?;
-    if !partial_removed.is_empty() {
-        tracing::info!(
-            "removed {} half-written network(s) to train again: {}",
-            partial_removed.len(),
-            id_ranges(&partial_removed)
-        );
+impl StudyDriver for Study {
+    type Network = PlannedNetwork;
+    const KIND: &'static str = "pRNN";
+
+    fn networks(&self) -> &[PlannedNetwork] {
+        &self.networks
     }
-    let finished = check_finished(&dir, study, &hash, |id| opts.shard.contains(id))?;
-    let in_shard: Vec<&PlannedNetwork> = study
-        .networks
-        .iter()
-        .filter(|n| opts.shard.contains(n.id))
-        .collect();
-    let pending: Vec<&PlannedNetwork> = in_shard
-        .iter()
-        .copied()
-        .filter(|n| !finished.contains(&n.id))
-        .collect();
-
-    let threads = opts
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let units = work_units(&pending, study.config.compute.population, threads);
-    let mut counts = NetworkCounts {
-        in_study: study.networks.len(),
-        in_shard: in_shard.len(),
-        skipped: in_shard.len() - pending.len(),
-        partial_removed: partial_removed.len(),
-        ..NetworkCounts::default()
-    };
-    let manifest_path = manifest::manifest_path(dir.root(), opts.shard);
-    let mut manifest = load_manifest(&manifest_path)?;
-    manifest.sessions.push(PrnnSession {
-        session: Session {
-            command: opts.command.clone(),
-            build: Build::current(),
-            machine: Machine::current(),
-            threads,
-            shard: opts.shard.to_string(),
-            config_hash: hash.clone(),
-            started: manifest::now_rfc3339(),
-            finished: None,
-            wall_seconds: None,
-            networks: counts,
-            networks_per_second: None,
-            total_gflop: 0.0,
-            gflop_per_second: None,
-            peak_rss_mib: None,
-        },
-        training_episodes: 0,
-        episodes_per_second_per_core: None,
-    });
-    save_manifest(&manifest_path, &manifest)?;
-    tracing::info!(
-        "{}: {} networks in study, {} in shard {}, {} already finished, {} to train in {} population(s) on {threads} thread(s)",
-        dir.root().display(),
-        counts.in_study,
-        counts.in_shard,
-        opts.shard,
-        counts.skipped,
-        pending.len(),
-        units.len()
-    );
-
-    let progress = Progress::new(pending.len() as u64, opts.quiet);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start the worker threads")?;
-    let train_span = tracing::info_span!("train_networks", n = pending.len());
-    let results: Vec<(u64, Result<(), String>)> = train_span.in_scope(|| {
-        pool.install(|| {
-            units
-                .par_iter()
-                .with_max_len(1)
-                .flat_map_iter(|unit| train_unit(&dir, study, unit, &progress))
-                .collect()
-        })
-    });
-    progress.finish();
-
-    let failed: Vec<(u64, String)> = results
-        .iter()
-        .filter_map(|(id, r)| r.as_ref().err().map(|e| (*id, e.clone())))
-        .collect();
-    counts.trained = results.len() - failed.len();
-    counts.failed = failed.len();
-    let wall = start.elapsed().as_secs_f64();
-    let episodes = (counts.trained * study.config.training.episodes) as u64;
-    if let Some(s) = manifest.sessions.last_mut() {
-        s.session.finished = Some(manifest::now_rfc3339());
-        s.session.wall_seconds = Some(wall);
-        s.session.networks = counts;
-        s.session.networks_per_second = (wall > 0.0).then(|| counts.trained as f64 / wall);
-        s.session.peak_rss_mib = manifest::peak_rss_mib();
-        s.training_episodes = episodes;
-        s.episodes_per_second_per_core =
-            (wall > 0.0).then(|| episodes as f64 / (wall * threads as f64));
+    fn id(network: &PlannedNetwork) -> u64 {
+        network.id
     }
-    save_manifest(&manifest_path, &manifest)?;
-
-    if let Some((id, first)) = failed.first() {
-        bail!(
-            "{} network(s) failed and have no record ({}); first, network {id}: {first}; the others are saved, rerun to retry",
-            failed.len(),
-            id_ranges(&failed.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-        );
+    fn config_hash(&self) -> String {
+        Study::config_hash(self)
     }
-    let merged = if opts.shard.is_all() {
-        Some(merge(dir.root())?)
-    } else {
-        None
-    };
-    Ok(RunSummary {
-        counts,
-        wall_seconds: wall,
-        merged,
-    })
+    fn resolved_toml(&self) -> String {
+        Study::resolved_toml(self)
+    }
+    fn source(&self) -> &str {
+        &self.source
+    }
+    fn from_stored(text: &str, dir: &RunDir) -> anyhow::Result<Self> {
+        let path = dir.config_path();
+        Ok(Study::from_toml(text, &path.display().to_string())?)
+    }
+    fn differences(&self, other: &Self) -> Vec<&'static str> {
+        Study::differences(self, other)
+    }
+    fn check_record(&self, dir: &RunDir, hash: &str, id: u64) -> Result<(), RunDirError> {
+        read_checked(dir, self, hash, id).map(drop)
+    }
+    fn work_units<'a>(
+        &self,
+        pending: &[&'a PlannedNetwork],
+        threads: usize,
+    ) -> Vec<Vec<&'a PlannedNetwork>> {
+        work_units(pending, self.config.compute.population, threads)
+    }
+    fn train_unit(
+        &self,
+        dir: &RunDir,
+        unit: &[&PlannedNetwork],
+        progress: &Progress,
+    ) -> Vec<(u64, Result<Work, String>)> {
+        let work = Work {
+            flops: 0,
+            episodes: self.config.training.episodes as u64,
+        };
+        train_unit(dir, self, unit, progress)
+            .into_iter()
+            .map(|(id, r)| (id, r.map(|()| work)))
+            .collect()
+    }
+    fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
+        merge(root)
+    }
 }
 
 /// The pending networks as work units: grouped by hidden size (larger first), chunks of at
@@ -245,59 +125,10 @@ fn work_units<'a>(
     units
 }
 
-/// Writes the study's config into the directory, or checks that the stored one is the same
-/// study. Leaves a directory holding another study untouched.
-fn adopt_study(dir: &RunDir, study: &Study) -> anyhow::Result<()> {
-    let Some(existing_text) = dir.claim_config(&study.resolved_toml())? else {
-        return Ok(());
-    };
-    let path = dir.config_path();
-    let existing = Study::from_toml(&existing_text, &path.display().to_string()).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: this run directory does not hold a pRNN study ({e}); use another --out directory",
-            path.display()
-        )
-    })?;
-    let differs = existing.differences(study);
-    if differs.is_empty() {
-        Ok(())
-    } else {
-        Err(RunDirError::DifferentStudy {
-            existing: path,
-            given: study.source.clone(),
-            differs: differs.join(", "),
-        }
-        .into())
-    }
-}
-
-/// Ids of the finished networks that `mine` accepts, each record checked. A finished record
-/// that fails the check stops the run: it is never retrained over silently.
-fn check_finished(
-    dir: &RunDir,
-    study: &Study,
-    hash: &str,
-    mine: impl Fn(u64) -> bool,
-) -> anyhow::Result<BTreeSet<u64>> {
-    let mut ids = dir.finished_ids()?;
-    ids.retain(|id| mine(*id));
-    for &id in &ids {
-        read_checked(dir, study, hash, id)?;
-    }
-    Ok(ids)
-}
-
 /// The checked record of finished network `id`.
 fn read_checked(dir: &RunDir, study: &Study, hash: &str, id: u64) -> Result<Record, RunDirError> {
     if id >= study.networks.len() as u64 {
-        return Err(dir.corrupt(
-            id,
-            &dir.network_dir(id),
-            format!(
-                "network {id} is not in the study ({} networks)",
-                study.networks.len()
-            ),
-        ));
+        return Err(study::not_in_study(dir, id, study.networks.len()));
     }
     record::read_record(dir, id, hash)
 }
@@ -395,11 +226,7 @@ fn train_unit(
 /// every record there. Learning speed is computed here, over every finished network.
 pub fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
     let _span = tracing::info_span!("merge").entered();
-    let dir = RunDir::open_existing(root)?;
-    let config_path = dir.config_path();
-    let text = std::fs::read_to_string(&config_path)
-        .with_context(|| format!("{}: cannot read", config_path.display()))?;
-    let study = Study::from_toml(&text, &config_path.display().to_string())?;
+    let (dir, study) = study::open_stored::<Study>(root)?;
     let hash = study.config_hash();
     let finished = dir.finished_ids()?;
     let mut rows = Vec::with_capacity(finished.len());
@@ -446,11 +273,7 @@ pub fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
 /// Median fitness per architecture of a merged run directory, as `(name, median, networks)`
 /// sorted by index: what the binary prints after a run.
 pub fn median_fitness(root: &Path) -> anyhow::Result<Vec<(String, f64, usize)>> {
-    let dir = RunDir::open_existing(root)?;
-    let config_path = dir.config_path();
-    let text = std::fs::read_to_string(&config_path)
-        .with_context(|| format!("{}: cannot read", config_path.display()))?;
-    let study = Study::from_toml(&text, &config_path.display().to_string())?;
+    let (dir, study) = study::open_stored::<Study>(root)?;
     let hash = study.config_hash();
     let mut rows = Vec::new();
     for id in dir.finished_ids()? {
@@ -460,15 +283,4 @@ pub fn median_fitness(root: &Path) -> anyhow::Result<Vec<(String, f64, usize)>> 
         .into_iter()
         .map(|s| (s.name, s.fitness, s.networks))
         .collect())
-}
-
-/// The path of the default run directory of a config file: `runs/<stem>`.
-pub fn default_out(config: Option<&Path>) -> PathBuf {
-    match config {
-        Some(path) => PathBuf::from("runs").join(
-            path.file_stem()
-                .map_or("prnn".into(), |s| s.to_string_lossy().into_owned()),
-        ),
-        None => PathBuf::from("runs/prnn-quick"),
-    }
 }
