@@ -13,7 +13,7 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
-/// A line chart over a shared x axis.
+/// A line chart over a shared x axis (or, with `scatter`, a scatter plot).
 #[derive(Clone, Debug)]
 pub struct Figure {
     /// File stem of its CSV (`figures/<stem>.csv`) and its HTML id.
@@ -26,8 +26,12 @@ pub struct Figure {
     pub reference: Option<(f64, String)>,
     /// Fixed y range, or `None` to fit the data.
     pub y_range: Option<(f64, f64)>,
-    /// Where the legend goes (pick the corner the data leaves empty).
+    /// Where the legend goes by preference. When data would lie under it there, it goes to
+    /// the corner that covers the fewest data (checked along the drawn lines too).
     pub legend: SeriesLabelPosition,
+    /// Markers only: for points that are not a function of x (one network per point), where
+    /// joining them in x order would draw a trend that is not there.
+    pub scatter: bool,
 }
 
 /// Colour-blind-safe colours (Okabe–Ito), cycled over series.
@@ -88,6 +92,8 @@ pub fn figure_svg(fig: &Figure, width: u32, height: u32) -> Result<String, Strin
             .y_desc(&fig.y_label)
             .x_labels(6)
             .y_labels(6)
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
             .light_line_style(RGBColor(235, 235, 235))
             .label_style(("sans-serif", 13))
             .axis_desc_style(("sans-serif", 14))
@@ -106,6 +112,8 @@ pub fn figure_svg(fig: &Figure, width: u32, height: u32) -> Result<String, Strin
                 .label(label.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], grey));
         }
+        // Pixels of everything drawn, for the legend's placement.
+        let mut drawn: Vec<(i32, i32)> = Vec::new();
         for (k, s) in fig.series.iter().enumerate() {
             let c = COLOURS[k % COLOURS.len()];
             let mut pts: Vec<(f64, f64)> = s
@@ -115,7 +123,25 @@ pub fn figure_svg(fig: &Figure, width: u32, height: u32) -> Result<String, Strin
                 .filter(|p| p.0.is_finite() && p.1.is_finite())
                 .collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let pixels: Vec<(i32, i32)> = pts.iter().map(|p| chart.backend_coord(p)).collect();
+            drawn.extend(&pixels);
             let marker = if pts.len() > 200 { 1 } else { 3 };
+            if fig.scatter {
+                let marker = marker + 1;
+                chart
+                    .draw_series(pts.iter().map(|&p| Circle::new(p, marker, c.filled())))
+                    .map_err(e)?
+                    .label(s.name.as_str())
+                    .legend(move |(x, y)| Circle::new((x + 9, y), marker, c.filled()));
+                continue;
+            }
+            for w in pixels.windows(2) {
+                drawn.extend((1..8).map(|i| {
+                    let t = f64::from(i) / 8.0;
+                    let lerp = |a: i32, b: i32| a + (t * f64::from(b - a)).round() as i32;
+                    (lerp(w[0].0, w[1].0), lerp(w[0].1, w[1].1))
+                }));
+            }
             chart
                 .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
                 .map_err(e)?
@@ -127,9 +153,20 @@ pub fn figure_svg(fig: &Figure, width: u32, height: u32) -> Result<String, Strin
                 .draw_series(pts.iter().map(|&p| Circle::new(p, marker, c.filled())))
                 .map_err(e)?;
         }
+        let labels = fig
+            .series
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(fig.reference.iter().map(|r| r.1.as_str()));
+        let legend_size = (
+            36 + labels.clone().map(|l| l.chars().count()).max().unwrap_or(0) as i32 * 8,
+            10 + 20 * labels.count() as i32,
+        );
+        let area = chart.plotting_area().get_pixel_range();
+        let area = ((area.0.start, area.1.start), (area.0.end, area.1.end));
         chart
             .configure_series_labels()
-            .position(fig.legend.clone())
+            .position(legend_corner(&fig.legend, area, legend_size, &drawn))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(190, 190, 190))
             .label_font(("sans-serif", 13))
@@ -138,6 +175,67 @@ pub fn figure_svg(fig: &Figure, width: u32, height: u32) -> Result<String, Strin
         root.present().map_err(e)?;
     }
     Ok(svg)
+}
+
+/// An axis tick: no `.0` on whole numbers, `k`/`M` for thousands and millions of whole numbers,
+/// otherwise at most four significant digits without trailing zeros (`0.05`, `1.25e-4`).
+fn tick(v: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 {
+        return "0".into();
+    }
+    if v.fract() == 0.0 && a < 1e15 {
+        return match a {
+            a if a >= 1e6 && v % 1e5 == 0.0 => format!("{}M", v / 1e6),
+            a if a >= 1e4 && v % 100.0 == 0.0 => format!("{}k", v / 1e3),
+            _ => format!("{v:.0}"),
+        };
+    }
+    if !(1e-3..1e6).contains(&a) {
+        return format!("{v:.2e}");
+    }
+    let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// The legend's corner: `preferred` when no drawn pixel lies under a legend of `size` there
+/// (or when it is not a corner), else the corner of the plotting `area` (`(x0, y0), (x1, y1)`)
+/// with the fewest.
+fn legend_corner(
+    preferred: &SeriesLabelPosition,
+    area: ((i32, i32), (i32, i32)),
+    size: (i32, i32),
+    drawn: &[(i32, i32)],
+) -> SeriesLabelPosition {
+    use SeriesLabelPosition::*;
+    let ((x0, y0), (x1, y1)) = area;
+    let (w, h) = (size.0 + 10, size.1 + 10);
+    let covered = |corner: &SeriesLabelPosition| -> Option<usize> {
+        let (left, top) = match corner {
+            UpperLeft => (x0, y0),
+            UpperRight => (x1 - w, y0),
+            LowerLeft => (x0, y1 - h),
+            LowerRight => (x1 - w, y1 - h),
+            _ => return None,
+        };
+        let inside =
+            |&&(x, y): &&(i32, i32)| x >= left && x <= left + w && y >= top && y <= top + h;
+        Some(drawn.iter().filter(inside).count())
+    };
+    let Some(here) = covered(preferred) else {
+        return preferred.clone();
+    };
+    [UpperRight, UpperLeft, LowerRight, LowerLeft]
+        .into_iter()
+        .filter_map(|c| covered(&c).map(|n| (n, c)))
+        .min_by_key(|(n, _)| *n)
+        .filter(|(n, _)| *n < here)
+        .map_or_else(|| preferred.clone(), |(_, c)| c)
 }
 
 /// Tidy CSV of the figure's data: `series,<x_name>,<y_name>`.
@@ -157,6 +255,18 @@ pub fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
+    }
+}
+
+/// A p-value for a table: three decimals from 0.001 up, else two significant digits in
+/// exponent form (`4.1e-5`); `–` when undefined.
+pub fn format_p(p: f64) -> String {
+    if !p.is_finite() {
+        "–".into()
+    } else if p >= 1e-3 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
     }
 }
 
@@ -219,6 +329,10 @@ h1 { font-weight: 600; font-size: 1.6em; margin-bottom: 0.4em; }
 table.facts { border-collapse: collapse; font-size: 0.92em; margin-bottom: 1em; }
 table.facts th { text-align: left; font-weight: 500; color: #555; padding: 2px 1.5em 2px 0; vertical-align: top; }
 table.facts td { padding: 2px 0; }
+table.data { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0 1em; font-variant-numeric: tabular-nums; }
+table.data th { text-align: right; font-weight: 600; padding: 3px 0.8em; border-bottom: 1px solid #bbb; }
+table.data td { text-align: right; padding: 2px 0.8em; border-bottom: 1px solid #eee; }
+table.data th:first-child, table.data td:first-child { text-align: left; }
 p.note { color: #444; font-size: 0.92em; max-width: 60em; }
 div.figures { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; border: 1px solid #e4e4e4; border-radius: 4px; padding: 0.5em; }
@@ -228,6 +342,65 @@ svg { display: block; }";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legend_leaves_the_data_visible() {
+        use SeriesLabelPosition::*;
+        let area = ((0, 0), (400, 300));
+        let size = (80, 40);
+        // Nothing under the preferred corner: it stays.
+        assert_eq!(
+            legend_corner(&LowerLeft, area, size, &[(390, 10)]),
+            LowerLeft
+        );
+        // Data in the upper right: the preferred upper right gives way to an empty corner.
+        let moved = legend_corner(&UpperRight, area, size, &[(390, 10), (5, 5)]);
+        assert!(matches!(moved, LowerRight | LowerLeft), "{moved:?}");
+        // Every corner covered: the least covered one.
+        let pts = [
+            (390, 10),
+            (391, 11),
+            (5, 5),
+            (6, 6),
+            (5, 295),
+            (6, 294),
+            (395, 295),
+        ];
+        assert_eq!(legend_corner(&UpperRight, area, size, &pts), LowerRight);
+        // A position that is not a corner is kept.
+        assert_eq!(legend_corner(&MiddleRight, area, size, &pts), MiddleRight);
+    }
+
+    #[test]
+    fn ticks_are_short() {
+        let cases = [
+            (0.0, "0"),
+            (2.0, "2"),
+            (-3.0, "-3"),
+            (50_000.0, "50k"),
+            (150_000.0, "150k"),
+            (2_000_000.0, "2M"),
+            (12_345.0, "12345"),
+            (0.05, "0.05"),
+            (0.1 + 0.2, "0.3"),
+            (1.25, "1.25"),
+            (2.626_4, "2.626"),
+            (1234.56, "1235"),
+            (12.5, "12.5"),
+            (1.25e-4, "1.25e-4"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(tick(v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn p_values_read_in_tables() {
+        assert_eq!(format_p(0.1403), "0.140");
+        assert_eq!(format_p(0.001), "0.001");
+        assert_eq!(format_p(4.12e-5), "4.1e-5");
+        assert_eq!(format_p(f64::NAN), "–");
+    }
 
     #[test]
     fn draws_a_figure_into_a_page() {
@@ -249,6 +422,7 @@ mod tests {
             reference: Some((0.9, "threshold".into())),
             y_range: Some((0.0, 1.0)),
             legend: SeriesLabelPosition::LowerLeft,
+            scatter: false,
         };
         let svg = figure_svg(&fig, 480, 360).unwrap();
         assert!(svg.contains("<svg") && svg.contains("Validation accuracy") && svg.contains("se"));

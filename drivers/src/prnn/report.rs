@@ -157,6 +157,7 @@ pub fn write(root: &Path, input: &ReportInput<'_>, report_path: &Path) -> Result
                 reference: None,
                 y_range: Some((0.0, 1.02)),
                 legend: SeriesLabelPosition::LowerLeft,
+                scatter: false,
             },
             ("noise", "median_fitness"),
         ),
@@ -170,6 +171,7 @@ pub fn write(root: &Path, input: &ReportInput<'_>, report_path: &Path) -> Result
                 reference: None,
                 y_range: Some((0.0, 1.02)),
                 legend: SeriesLabelPosition::LowerRight,
+                scatter: false,
             },
             ("rank", "median_fitness"),
         ),
@@ -186,6 +188,7 @@ pub fn write(root: &Path, input: &ReportInput<'_>, report_path: &Path) -> Result
                     .then(|| (input.threshold, "learning-speed threshold".to_string())),
                 y_range: Some((0.0, 1.02)),
                 legend: SeriesLabelPosition::LowerRight,
+                scatter: false,
             },
             ("episode", "median_fitness"),
         ),
@@ -371,7 +374,7 @@ fn notes(input: &ReportInput<'_>) -> String {
     let mut sorted: Vec<&ArchitectureSummary> = input.summaries.iter().collect();
     sorted.sort_by(|a, b| b.fitness.total_cmp(&a.fitness));
     s.push_str(
-        "<table class=\"facts\">\n<tr><th>architecture</th><th>name</th><th>recurrent</th><th>networks</th>\
+        "<table class=\"data\">\n<tr><th>architecture</th><th>name</th><th>recurrent</th><th>networks</th>\
          <th>median fitness</th><th>median robustness</th><th>median learning speed</th><th>median memory</th></tr>\n",
     );
     for a in sorted {

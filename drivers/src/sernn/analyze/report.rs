@@ -11,7 +11,7 @@ use wiring_model::sernn::RegulariserKind;
 
 use super::table::AnalysisRow;
 use crate::report::{
-    csv_field, escape, figure_csv, figure_svg, page, Figure, PlacedFigure, Series,
+    csv_field, escape, figure_csv, figure_svg, format_p, page, Figure, PlacedFigure, Series,
     SeriesLabelPosition,
 };
 use crate::run_dir::{replace_file, RunDirError};
@@ -238,6 +238,7 @@ pub fn write(
                 reference: (col == "clustering_p").then(|| (0.05, "p = 0.05".into())),
                 y_range: None,
                 legend: SeriesLabelPosition::UpperRight,
+                scatter: false,
             },
             "gamma".into(),
             col,
@@ -260,6 +261,7 @@ pub fn write(
                 reference: None,
                 y_range: None,
                 legend: SeriesLabelPosition::UpperRight,
+                scatter: true,
             },
             "fraction_above_1e_3".into(),
             col,
@@ -283,6 +285,7 @@ pub fn write(
                 reference: None,
                 y_range: None,
                 legend: SeriesLabelPosition::UpperRight,
+                scatter: false,
             },
             "gamma".into(),
             "median_q",
@@ -300,6 +303,7 @@ pub fn write(
                 reference: None,
                 y_range: None,
                 legend: SeriesLabelPosition::UpperRight,
+                scatter: false,
             },
             "gamma".into(),
             "median_sigma",
@@ -399,7 +403,7 @@ fn matched_table(
         "density_lo,density_hi,n_se,n_l1,median_q_se,median_q_l1,p_q,median_sigma_se,median_sigma_l1,p_sigma\n",
     );
     let mut html = format!(
-        "<h2>Matched comparison: {} vs {} among accurate networks, by density</h2>\n<table class=\"facts\">\n\
+        "<h2>Matched comparison: {} vs {} among accurate networks, by density</h2>\n<table class=\"data\">\n\
          <tr><th>density (|w| &gt; 1e-3)</th><th>n</th><th>median Q</th><th>p (Q)</th><th>median σ</th><th>p (σ)</th></tr>\n",
         escape(se),
         escape(l1)
@@ -444,9 +448,11 @@ fn matched_table(
         );
         let _ = writeln!(
             html,
-            "<tr><td>{blo:.3}–{bhi:.3}</td><td>{} / {}</td><td>{qs:.3} / {ql:.3}</td><td>{pq:.2e}</td><td>{ss:.3} / {sl:.3}</td><td>{ps:.2e}</td></tr>",
+            "<tr><td>{blo:.3}–{bhi:.3}</td><td>{} / {}</td><td>{qs:.3} / {ql:.3}</td><td>{}</td><td>{ss:.3} / {sl:.3}</td><td>{}</td></tr>",
             s.len(),
-            l.len()
+            l.len(),
+            format_p(pq),
+            format_p(ps)
         );
     }
     html.push_str("</table>\n<p class=\"note\">Pairs are seRNN / L1; p: two-sided Mann–Whitney U. Data: <a href=\"figures/analysis_matched.csv\">figures/analysis_matched.csv</a>.</p>\n");
