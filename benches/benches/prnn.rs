@@ -6,6 +6,9 @@
 //!   recurrent among them). `h8_full` / `h8_ff`: all 8 fully recurrent / feedforward (a
 //!   population of one architecture). `h34_ff`: the parameter-matched feedforward net, the
 //!   only 34-unit architecture of the study.
+//! - `prnn_step_probe/{separate,fused}/h8_full`: a recorded step plus the greedy probe (same
+//!   input, own jitter) of 8 networks — two population steps, or one
+//!   `population_step_record_probe` sharing everything before the jitter.
 //! - `prnn_backward/{reference,population}/h8_mixed_t20`: BPTT over a 20-step episode of 8
 //!   networks (160 network-steps).
 //! - `prnn_softmax_exp/{shared_f32x8,libm_per_lane}`: the 5 × 8 exponentials of one
@@ -19,8 +22,9 @@ use std::hint::black_box;
 use std::time::Duration;
 use wiring_kernels::prnn::{
     self, backward_scratch, population_backward, population_backward_scratch, population_forward,
-    population_step, scatter_lane, scatter_params, softmax_exp_lanes, Block, PrnnDims, PrnnMask,
-    PrnnNet, PrnnVariant, POPULATION_LANES as L,
+    population_step, population_step_record, population_step_record_probe, scatter_lane,
+    scatter_params, softmax_exp_lanes, Block, PrnnDims, PrnnMask, PrnnNet, PrnnVariant,
+    POPULATION_LANES as L,
 };
 
 const V: PrnnVariant = PrnnVariant::Reference;
@@ -153,6 +157,57 @@ fn bench_step(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_step_probe(c: &mut Criterion) {
+    let mut g = c.benchmark_group("prnn_step_probe");
+    g.throughput(Throughput::Elements(L as u64));
+    let (dims, masks) = (PrnnDims::study(8), [PrnnMask::FULL; L]);
+    let s = Setup::new(dims, masks, 2);
+    let (sl, rl) = (dims.state_len(), dims.record_len());
+    let zero = vec![0.0f32; sl * L];
+    let mut rec = vec![0.0f32; 2 * rl * L];
+    population_forward(dims, &masks, &s.pop_params, 2, &zero, &s.x, &s.u, &mut rec).unwrap();
+    let prev = rec[..sl * L].to_vec();
+    let (xl, ul) = (dims.n_in * L, dims.n_out * L);
+    let (x, u, u_probe) = (&s.x[xl..2 * xl], &s.u[ul..2 * ul], &s.u[..ul]);
+    let mut record = vec![0.0f32; rl * L];
+    let mut next = vec![0.0f32; sl * L];
+    let mut probe = vec![0.0f32; ul];
+    g.bench_function(BenchmarkId::new("separate", "h8_full"), |b| {
+        b.iter(|| {
+            population_step(
+                dims,
+                &masks,
+                &s.pop_params,
+                black_box(&prev),
+                x,
+                u_probe,
+                &mut next,
+            )
+            .unwrap();
+            population_step_record(dims, &masks, &s.pop_params, &prev, x, u, &mut record).unwrap();
+            black_box((&next, &record));
+        })
+    });
+    g.bench_function(BenchmarkId::new("fused", "h8_full"), |b| {
+        b.iter(|| {
+            population_step_record_probe(
+                dims,
+                &masks,
+                &s.pop_params,
+                black_box(&prev),
+                x,
+                u,
+                u_probe,
+                &mut record,
+                &mut probe,
+            )
+            .unwrap();
+            black_box((&probe, &record));
+        })
+    });
+    g.finish();
+}
+
 fn bench_backward(c: &mut Criterion) {
     let mut g = c.benchmark_group("prnn_backward");
     let steps = 20;
@@ -209,7 +264,7 @@ fn bench_backward(c: &mut Criterion) {
         })
     });
     let mut pop_grads = vec![0.0f32; pl * L];
-    let mut pop_scratch = vec![0.0f32; population_backward_scratch(dims)];
+    let mut pop_scratch = vec![0.0f32; population_backward_scratch(dims, steps)];
     g.bench_function(BenchmarkId::new("population", &label), |b| {
         b.iter(|| {
             population_backward(
@@ -251,6 +306,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
-    targets = bench_step, bench_backward, bench_exp
+    targets = bench_step, bench_step_probe, bench_backward, bench_exp
 }
 criterion_main!(benches);

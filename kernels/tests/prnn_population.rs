@@ -273,7 +273,7 @@ fn check_population(p: &Population, ends: [usize; L], label: &str) {
         scatter_lane(l, g, &mut grads).unwrap();
     }
     let zero = vec![0.0f32; sl * L];
-    let mut scratch = vec![f32::NAN; population_backward_scratch(d)];
+    let mut scratch = vec![f32::NAN; population_backward_scratch(d, p.steps)];
     population_backward(
         d,
         &masks,
@@ -582,7 +582,7 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
     let mut rec = vec![0.0f32; steps * rl];
     let dout = vec![0.0f32; steps * 5 * L];
     let mut grads = vec![0.0f32; pl];
-    let mut scratch = vec![0.0f32; population_backward_scratch(d)];
+    let mut scratch = vec![0.0f32; population_backward_scratch(d, steps)];
     let (x1, u1) = (&x[..8 * L], &u[..5 * L]);
 
     let buffer = |r: Result<(), KernelError>| match r {
@@ -704,7 +704,7 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
         buffer(bwd(&params, &state, &rec, &dout, &mut next, &mut scratch)),
         "grads"
     );
-    let mut short = vec![0.0f32; population_backward_scratch(d) - 1];
+    let mut short = vec![0.0f32; population_backward_scratch(d, steps) - 1];
     assert_eq!(
         buffer(bwd(&params, &state, &rec, &dout, &mut grads, &mut short)),
         "scratch"

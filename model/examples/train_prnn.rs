@@ -2,10 +2,16 @@
 //! curve, final fitness and speed — the quickest way to profile Q-learning
 //! (`cargo run --release --example train_prnn -p wiring-model -- 20000 full ff ff34`).
 //!
-//! Kernel: `PRNN_KERNEL=reference|population` (default population).
+//! Kernel: `PRNN_KERNEL=reference|population` (default population). `PRNN_TOGETHER=1` trains
+//! all networks as one population (one hidden size) instead of each alone. `PRNN_DUMP=path`
+//! appends every number of the results (curves, losses, counters, trained weights, the
+//! evaluation) at full precision to `path`, to diff two builds for bit-identity.
 //!
-//! Usage: `train_prnn [episodes] [cue_sparsity=P] [wall_sparsity=P] [architecture …]`
-//! (architectures as names, indices or flag strings).
+//! Usage: `train_prnn [episodes] [cue_sparsity=P] [wall_sparsity=P] [curve_points=K]
+//! [architecture …]` (architectures as names, indices or flag strings). The recipe keeps 100
+//! training-curve points whatever the episodes; `curve_points=K` changes that, e.g. `20000
+//! curve_points=5` has the curve-evaluation share of the 400 000-episode recipe. `PRNN_NO_EVAL=1`
+//! skips the evaluation after training.
 
 use std::time::Instant;
 
@@ -24,10 +30,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut task = MazeConfig::default();
     let mut names: Vec<&str> = Vec::new();
+    let mut curve_points = None;
     for arg in args.iter().skip(2) {
         match arg.split_once('=') {
             Some(("cue_sparsity", p)) => task.cue_sparsity = p.parse()?,
             Some(("wall_sparsity", p)) => task.wall_sparsity = p.parse()?,
+            Some(("curve_points", k)) => curve_points = Some(k.parse()?),
             Some((key, _)) => return Err(format!("unknown option {key:?}").into()),
             None => names.push(arg),
         }
@@ -39,7 +47,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("reference") => PrnnVariant::Reference,
         _ => PrnnVariant::Population,
     };
-    let recipe = QRecipe::with_episodes(episodes);
+    let mut recipe = QRecipe::with_episodes(episodes);
+    if let Some(k) = curve_points {
+        recipe.curve_points = k;
+    }
     let eval = EvaluationRecipe::default();
     let plans: Vec<PrnnPlan> = names
         .iter()
@@ -60,13 +71,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         plans.iter().map(|p| vec![*p]).collect()
     };
+    let mut dump = match std::env::var("PRNN_DUMP") {
+        Ok(path) => Some(std::fs::File::create(path)?),
+        Err(_) => None,
+    };
     for group in groups {
         let t0 = Instant::now();
         let trained = train_population(&recipe, &task, variant, &group, &mut |_| {})?;
         let train_s = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let nets: Vec<_> = trained.iter().map(|t| &t.trained).collect();
-        let evals = evaluate_population(&recipe, &eval, &task, variant, &group, &nets)?;
+        let evals = if std::env::var("PRNN_NO_EVAL").is_ok() {
+            Vec::new()
+        } else {
+            evaluate_population(&recipe, &eval, &task, variant, &group, &nets)?
+        };
         let eval_s = t1.elapsed().as_secs_f64();
         let steps: u64 = trained.iter().map(|t| t.train_steps).sum();
         println!(
@@ -75,6 +94,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (episodes * group.len()) as f64 / train_s,
             steps as f64 / train_s / 1e6,
         );
+        if let Some(file) = dump.as_mut() {
+            use std::io::Write;
+            for (net, (e, steps)) in trained.iter().zip(&evals) {
+                let weights: Vec<u32> = net.trained.params().iter().map(|w| w.to_bits()).collect();
+                writeln!(
+                    file,
+                    "{}: curve {:?}\nloss {:?}\nclipped {} steps {} forwards {}\nweights {:?}\neval {:?}\nsteps {:?}",
+                    net.plan.architecture.name(),
+                    net.curve,
+                    net.curve_loss,
+                    net.clipped_updates,
+                    net.train_steps,
+                    net.forwards,
+                    weights,
+                    e,
+                    steps
+                )?;
+            }
+        }
         for (net, (e, _)) in trained.iter().zip(&evals) {
             let curve: Vec<String> = net
                 .curve

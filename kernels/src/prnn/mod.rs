@@ -90,6 +90,9 @@
 //!
 //! [`scatter_lane`] / [`gather_lane`] move one network's vector in or out of any of them.
 //! The Adam kernel is elementwise, so it runs on the interleaved parameters directly.
+//! [`population_step_record_probe`] also gives the output of the same step under a second
+//! jitter (training's greedy probe): the jitter is the last term of `z_t`, so the two share
+//! every operation before it and one pass yields both, bit for bit.
 //! Every call takes the lanes' masks: a block no lane has is skipped outright (so a
 //! population of one architecture — the study has 50 networks of each — costs what that
 //! architecture needs, e.g. the 34-unit feedforward net runs 442 of its 2 209 weights), and
@@ -589,10 +592,11 @@ pub fn softmax_exp_lanes(x: [f32; POPULATION_LANES]) -> [f32; POPULATION_LANES] 
     simd::exp_lanes(x)
 }
 
-/// Scratch length of [`population_backward`]: `2 · state_len · L`. The population steps
-/// need no scratch.
-pub fn population_backward_scratch(dims: PrnnDims) -> usize {
-    2 * dims.state_len() * POPULATION_LANES
+/// Scratch length of [`population_backward`] over episodes of up to `steps` steps:
+/// `(1 + steps) · state_len · L` (the carried adjoints and every step's local ones). The
+/// population steps need no scratch.
+pub fn population_backward_scratch(dims: PrnnDims, steps: usize) -> usize {
+    simd::backward_scratch_rows(dims, steps) * POPULATION_LANES
 }
 
 /// Writes `one` (one network's vector of length `n`) into lane `lane` of `population`
@@ -697,7 +701,17 @@ pub fn population_step(
     const OP: &str = "prnn::population_step";
     check_population_step(OP, dims, masks, params, ("prev", prev), x, u, 1)?;
     check_len(OP, "next", next, dims.state_len() * POPULATION_LANES)?;
-    simd::step(dims, simd::union(masks), params, prev, x, u, next, None);
+    simd::step(
+        dims,
+        simd::union(masks),
+        params,
+        prev,
+        x,
+        u,
+        next,
+        None,
+        None,
+    );
     Ok(())
 }
 
@@ -725,6 +739,44 @@ pub fn population_step_record(
         u,
         state,
         Some(pre),
+        None,
+    );
+    Ok(())
+}
+
+/// [`population_step_record`] that also writes to `probe_out` (`[n_out][L]`) the output
+/// [`population_step`] gives from the same `prev` and `x` with the jitter `u_probe`
+/// (`[n_out][L]`) instead of `u` — bit for bit, because the jitter is the last term of
+/// `z_t`, so the two steps share everything before it. (Training's greedy probe and
+/// recorded forward of a step differ only by their jitter draws.)
+#[allow(clippy::too_many_arguments)] // the step API plus the probe's jitter and output
+pub fn population_step_record_probe(
+    dims: PrnnDims,
+    masks: &[PrnnMask; POPULATION_LANES],
+    params: &[f32],
+    prev: &[f32],
+    x: &[f32],
+    u: &[f32],
+    u_probe: &[f32],
+    record: &mut [f32],
+    probe_out: &mut [f32],
+) -> Result<(), KernelError> {
+    const OP: &str = "prnn::population_step_record_probe";
+    check_population_step(OP, dims, masks, params, ("prev", prev), x, u, 1)?;
+    check_len(OP, "u_probe", u_probe, dims.n_out * POPULATION_LANES)?;
+    check_len(OP, "record", record, dims.record_len() * POPULATION_LANES)?;
+    check_len(OP, "probe_out", probe_out, dims.n_out * POPULATION_LANES)?;
+    let (state, pre) = record.split_at_mut(dims.state_len() * POPULATION_LANES);
+    simd::step(
+        dims,
+        simd::union(masks),
+        params,
+        prev,
+        x,
+        u,
+        state,
+        Some(pre),
+        Some((u_probe, probe_out)),
     );
     Ok(())
 }
@@ -770,8 +822,8 @@ pub fn population_forward(
 /// gradients zeroed to `+0` they stay `+0`. `initial` `[state_len][L]` and `records`
 /// `[steps][record_len][L]` are the episode's start and forward; `dout`
 /// (`[steps][n_out][L]`) is `∂L/∂o_t`, zero in a lane after its episode ended — that lane's
-/// gradient then equals the reference's over its own shorter episode. `scratch` has
-/// [`population_backward_scratch`] values. Lane `l` is bit-identical to [`backward`] of the
+/// gradient then equals the reference's over its own shorter episode. `scratch` has at least
+/// [`population_backward_scratch`]`(dims, steps)` values. Lane `l` is bit-identical to [`backward`] of the
 /// f32 reference on network `l`.
 #[allow(clippy::too_many_arguments)] // the family's backward API plus the lane masks
 pub fn population_backward(
@@ -796,7 +848,16 @@ pub fn population_backward(
     check_len(OP, "records", records, steps * dims.record_len() * L)?;
     check_len(OP, "dout", dout, steps * dims.n_out * L)?;
     check_len(OP, "grads", grads, dims.param_len() * L)?;
-    check_len(OP, "scratch", scratch, population_backward_scratch(dims))?;
+    // At least: a caller may keep one scratch for its longest episode.
+    let need = population_backward_scratch(dims, steps);
+    if scratch.len() < need {
+        return Err(KernelError::BufferLength {
+            op: OP,
+            buffer: "scratch",
+            expected: need,
+            actual: scratch.len(),
+        });
+    }
     simd::backward(
         dims, masks, params, steps, initial, records, dout, grads, scratch,
     );

@@ -7,11 +7,23 @@
 //! Buffers arrive as `&[f32]` in the lane-interleaved layout (value `k` of lane `l` at
 //! `k·L + l`) and are viewed as `&[[f32; L]]`; a `[f32; L]` is loaded and stored unaligned.
 //! Shapes are checked by the callers in `mod.rs`.
+//!
+//! ## Speed
+//! - Every body is written once over a [`Shape`] and instantiated for the study's two shapes
+//!   (8/8/5 and 8/34/5, sizes known at compile time: loops unrolled, no bounds checks) and
+//!   for any other shape ([`Dyn`]).
+//! - Matrix–vector products run [`ROWS`] output elements at once: independent accumulator
+//!   chains for the out-of-order core (the add latency, not the multiply throughput, bounds
+//!   one chain), each still summed in the reference's order.
+//! - The backward first runs the adjoint recursion over the whole episode, keeping every
+//!   step's local adjoints, and then forms each weight gradient `Σ_t δ_t v_tᵀ` tile by tile
+//!   with the tile in registers, `t` decreasing — the reference's order of additions into
+//!   each gradient element, without a load and a store per term.
 
 use wide::{f32x8, i32x8, CmpGt, CmpLt};
 
 use super::reference::{softmax_exp, ExpLanes};
-use super::{Block, PrnnDims, PrnnMask, N_BLOCKS, POPULATION_LANES};
+use super::{PrnnDims, PrnnMask, N_BLOCKS, POPULATION_LANES};
 
 /// One value of every lane.
 type Lanes = [f32; POPULATION_LANES];
@@ -61,19 +73,103 @@ fn lanes_mut(s: &mut [f32]) -> &mut [Lanes] {
     bytemuck::cast_slice_mut(s)
 }
 
+/// Layer sizes, known at compile time ([`Fixed`]) or not ([`Dyn`]).
+trait Shape: Copy {
+    fn n_in(self) -> usize;
+    fn n_h(self) -> usize;
+    fn n_out(self) -> usize;
+    #[inline(always)]
+    fn state_len(self) -> usize {
+        self.n_in() + self.n_h() + self.n_out()
+    }
+    #[inline(always)]
+    fn record_len(self) -> usize {
+        self.state_len() + self.n_h()
+    }
+    /// Start of each block in [`super::Block::ALL`] order, and the end of the last.
+    #[inline(always)]
+    fn offsets(self) -> [usize; N_BLOCKS + 1] {
+        let (i, h, o) = (self.n_in(), self.n_h(), self.n_out());
+        let lens = [
+            h * i,
+            o * h,
+            i * i,
+            h * h,
+            o * o,
+            o * i,
+            i * o,
+            i * h,
+            h * o,
+        ];
+        let mut off = [0; N_BLOCKS + 1];
+        for b in 0..N_BLOCKS {
+            off[b + 1] = off[b] + lens[b];
+        }
+        off
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Dyn(PrnnDims);
+
+impl Shape for Dyn {
+    #[inline(always)]
+    fn n_in(self) -> usize {
+        self.0.n_in
+    }
+    #[inline(always)]
+    fn n_h(self) -> usize {
+        self.0.n_hidden
+    }
+    #[inline(always)]
+    fn n_out(self) -> usize {
+        self.0.n_out
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fixed<const I: usize, const H: usize, const O: usize>;
+
+impl<const I: usize, const H: usize, const O: usize> Shape for Fixed<I, H, O> {
+    #[inline(always)]
+    fn n_in(self) -> usize {
+        I
+    }
+    #[inline(always)]
+    fn n_h(self) -> usize {
+        H
+    }
+    #[inline(always)]
+    fn n_out(self) -> usize {
+        O
+    }
+}
+
+/// Runs `$f($shape, args…)` with the study's shapes known at compile time.
+macro_rules! with_shape {
+    ($d:expr, $f:ident($($arg:expr),* $(,)?)) => {{
+        let d: PrnnDims = $d;
+        match (d.n_in, d.n_hidden, d.n_out) {
+            (8, 8, 5) => $f(Fixed::<8, 8, 5>, $($arg),*),
+            (8, 34, 5) => $f(Fixed::<8, 34, 5>, $($arg),*),
+            _ => $f(Dyn(d), $($arg),*),
+        }
+    }};
+}
+
 /// `(i, h, o)` views of a state (or the first `state_len` rows of a record).
 #[inline(always)]
-fn split_state(s: &[Lanes], d: PrnnDims) -> (&[Lanes], &[Lanes], &[Lanes]) {
-    let (i, rest) = s.split_at(d.n_in);
-    let (h, rest) = rest.split_at(d.n_hidden);
-    (i, h, &rest[..d.n_out])
+fn split_state<S: Shape>(s: &[Lanes], d: S) -> (&[Lanes], &[Lanes], &[Lanes]) {
+    let (i, rest) = s.split_at(d.n_in());
+    let (h, rest) = rest.split_at(d.n_h());
+    (i, h, &rest[..d.n_out()])
 }
 
 #[inline(always)]
-fn split_state_mut(s: &mut [Lanes], d: PrnnDims) -> (&mut [Lanes], &mut [Lanes], &mut [Lanes]) {
-    let (i, rest) = s.split_at_mut(d.n_in);
-    let (h, rest) = rest.split_at_mut(d.n_hidden);
-    (i, h, &mut rest[..d.n_out])
+fn split_state_mut<S: Shape>(s: &mut [Lanes], d: S) -> (&mut [Lanes], &mut [Lanes], &mut [Lanes]) {
+    let (i, rest) = s.split_at_mut(d.n_in());
+    let (h, rest) = rest.split_at_mut(d.n_h());
+    (i, h, &mut rest[..d.n_out()])
 }
 
 /// The blocks present in at least one lane.
@@ -81,44 +177,88 @@ pub(super) fn union(masks: &[PrnnMask; POPULATION_LANES]) -> [bool; N_BLOCKS] {
     core::array::from_fn(|b| masks.iter().any(|m| m.present()[b]))
 }
 
-/// The nine blocks of a population parameter vector, in [`Block::ALL`] order; a block no lane
-/// has is an empty slice, and every product with it is skipped (it would add only `±0`).
+/// The nine blocks of a population parameter vector, in [`super::Block::ALL`] order; a block
+/// no lane has is an empty slice, and every product with it is skipped (it would add only
+/// `±0`).
 #[inline(always)]
-fn blocks(d: PrnnDims, params: &[Lanes], used: [bool; N_BLOCKS]) -> [&[Lanes]; N_BLOCKS] {
-    Block::ALL.map(|b| {
-        if used[b.index()] {
-            &params[d.block_range(b)]
-        } else {
-            &[]
+fn blocks<S: Shape>(d: S, params: &[Lanes], used: [bool; N_BLOCKS]) -> [&[Lanes]; N_BLOCKS] {
+    let off = d.offsets();
+    let params = &params[..off[N_BLOCKS]];
+    let mut w: [&[Lanes]; N_BLOCKS] = [&[]; N_BLOCKS];
+    for (b, w) in w.iter_mut().enumerate() {
+        if used[b] {
+            *w = &params[off[b]..off[b + 1]];
         }
-    })
+    }
+    w
 }
 
-/// `acc + Σ_c w[r, c]·v[c]`, `c` increasing (the reference's `matvec_add` for row `r`), `w`
-/// is `· × v.len()`; `acc` unchanged when `w` is empty (a skipped block).
+/// Output elements (rows, or columns of a transposed product) computed together.
+const ROWS: usize = 8;
+
+/// Runs `$body` with `const $k: usize` = `$n` for `$n` in `1..=ROWS` (`$n` ≤ `ROWS`).
+macro_rules! with_const {
+    ($n:expr, $k:ident => $body:expr) => {
+        match $n {
+            1 => {
+                const $k: usize = 1;
+                $body
+            }
+            2 => {
+                const $k: usize = 2;
+                $body
+            }
+            3 => {
+                const $k: usize = 3;
+                $body
+            }
+            4 => {
+                const $k: usize = 4;
+                $body
+            }
+            5 => {
+                const $k: usize = 5;
+                $body
+            }
+            6 => {
+                const $k: usize = 6;
+                $body
+            }
+            7 => {
+                const $k: usize = 7;
+                $body
+            }
+            _ => {
+                const $k: usize = 8;
+                $body
+            }
+        }
+    };
+}
+
+/// Rows `r0..r0 + K`: `acc[k] + Σ_(w,v) Σ_c w[r0 + k, c]·v[c]`, terms in the order given, `c`
+/// increasing. `w` is `· × v.len()`, or empty for a skipped block.
 #[inline(always)]
-fn row_dot_add(mut acc: f32x8, w: &[Lanes], r: usize, v: &[Lanes]) -> f32x8 {
-    let row = w.get(r * v.len()..(r + 1) * v.len()).unwrap_or(&[]);
-    for (w, x) in row.iter().zip(v) {
-        acc += ld(w) * ld(x);
+fn rows_block<const K: usize>(
+    r0: usize,
+    mut acc: [f32x8; K],
+    terms: &[(&[Lanes], &[Lanes])],
+) -> [f32x8; K] {
+    for &(w, v) in terms {
+        if w.is_empty() {
+            continue;
+        }
+        let cols = v.len();
+        let w = &w[r0 * cols..(r0 + K) * cols];
+        for (c, vc) in v.iter().enumerate() {
+            let vc = ld(vc);
+            for k in 0..K {
+                acc[k] += ld(&w[k * cols + c]) * vc;
+            }
+        }
     }
     acc
 }
-
-/// `acc + Σ_r w[r, c]·v[r]`, `r` increasing, `w` is `v.len() × cols` (the reference's
-/// `matvec_t_add` for output `c`); `acc` unchanged when `w` is empty (a skipped block).
-#[inline(always)]
-fn col_dot_add(mut acc: f32x8, w: &[Lanes], cols: usize, c: usize, v: &[Lanes]) -> f32x8 {
-    let col = w.get(c..).unwrap_or(&[]);
-    for (w, x) in col.iter().step_by(cols).zip(v) {
-        acc += ld(w) * ld(x);
-    }
-    acc
-}
-
-/// Rows (or columns) computed together: independent accumulator chains for the out-of-order
-/// core, each still summed in the reference's order.
-const K: usize = 4;
 
 /// For every row `r < rows`: `finish(r, init(r) + Σ_(w,v) Σ_c w[r, c]·v[c])`, the terms in
 /// the order given and `c` increasing — the reference's chained `matvec_add`s per element.
@@ -131,33 +271,45 @@ fn rows_sum(
     mut finish: impl FnMut(usize, f32x8),
 ) {
     let mut r0 = 0;
-    while r0 + K <= rows {
-        let mut acc: [f32x8; K] = core::array::from_fn(|k| init(r0 + k));
-        for &(w, v) in terms {
-            if w.is_empty() {
-                continue;
+    while r0 < rows {
+        let n = (rows - r0).min(ROWS);
+        with_const!(n, K => {
+            let mut acc = [ZERO; K];
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a = init(r0 + k);
             }
-            let cols = v.len();
-            let w = &w[r0 * cols..(r0 + K) * cols];
-            for (c, vc) in v.iter().enumerate() {
-                let vc = ld(vc);
-                for (k, a) in acc.iter_mut().enumerate() {
-                    *a += ld(&w[k * cols + c]) * vc;
-                }
+            let acc = rows_block::<K>(r0, acc, terms);
+            for (k, a) in acc.into_iter().enumerate() {
+                finish(r0 + k, a);
+            }
+        });
+        r0 += n;
+    }
+}
+
+/// Columns `c0..c0 + K`: `acc[k] + Σ_(w,v) Σ_r w[r, c0 + k]·v[r]`, terms in the order given,
+/// `r` increasing. `w` is `v.len() × cols`, or empty for a skipped block.
+#[inline(always)]
+fn cols_block<const K: usize>(
+    cols: usize,
+    c0: usize,
+    mut acc: [f32x8; K],
+    terms: &[(&[Lanes], &[Lanes])],
+) -> [f32x8; K] {
+    for &(w, v) in terms {
+        if w.is_empty() {
+            continue;
+        }
+        let w = &w[..v.len() * cols];
+        for (r, vr) in v.iter().enumerate() {
+            let vr = ld(vr);
+            let row: &[Lanes; K] = w[r * cols + c0..r * cols + c0 + K].try_into().unwrap();
+            for k in 0..K {
+                acc[k] += ld(&row[k]) * vr;
             }
         }
-        for (k, a) in acc.into_iter().enumerate() {
-            finish(r0 + k, a);
-        }
-        r0 += K;
     }
-    for r in r0..rows {
-        let mut acc = init(r);
-        for &(w, v) in terms {
-            acc = row_dot_add(acc, w, r, v);
-        }
-        finish(r, acc);
-    }
+    acc
 }
 
 /// For every column `c < cols`: `finish(c, init(c) + Σ_(w,v) Σ_r w[r, c]·v[r])`, the terms in
@@ -171,87 +323,25 @@ fn cols_sum(
     mut finish: impl FnMut(usize, f32x8),
 ) {
     let mut c0 = 0;
-    while c0 + K <= cols {
-        let mut acc: [f32x8; K] = core::array::from_fn(|k| init(c0 + k));
-        for &(w, v) in terms {
-            if w.is_empty() {
-                continue;
+    while c0 < cols {
+        let n = (cols - c0).min(ROWS);
+        with_const!(n, K => {
+            let mut acc = [ZERO; K];
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a = init(c0 + k);
             }
-            for (r, vr) in v.iter().enumerate() {
-                let vr = ld(vr);
-                let row = &w[r * cols + c0..r * cols + c0 + K];
-                for (a, wk) in acc.iter_mut().zip(row) {
-                    *a += ld(wk) * vr;
-                }
+            let acc = cols_block::<K>(cols, c0, acc, terms);
+            for (k, a) in acc.into_iter().enumerate() {
+                finish(c0 + k, a);
             }
-        }
-        for (k, a) in acc.into_iter().enumerate() {
-            finish(c0 + k, a);
-        }
-        c0 += K;
-    }
-    for c in c0..cols {
-        let mut acc = init(c);
-        for &(w, v) in terms {
-            acc = col_dot_add(acc, w, cols, c, v);
-        }
-        finish(c, acc);
+        });
+        c0 += n;
     }
 }
 
-/// One population step into `next` (a population state); `pre`, when given, receives `a_t`.
-#[allow(clippy::too_many_arguments)] // the family's step API plus the used blocks
-pub(super) fn step(
-    d: PrnnDims,
-    used: [bool; N_BLOCKS],
-    params: &[f32],
-    prev: &[f32],
-    x: &[f32],
-    u: &[f32],
-    next: &mut [f32],
-    pre: Option<&mut [f32]>,
-) {
-    let [w_ih, w_ho, w_ii, w_hh, w_oo, w_io, w_oi, w_hi, w_oh] = blocks(d, lanes(params), used);
-    let (pi, ph, po) = split_state(lanes(prev), d);
-    let (x, u) = (lanes(x), lanes(u));
-    let (ni, nh, no) = split_state_mut(lanes_mut(next), d);
-
-    // i_t = (x_t + 0) + W_ii i + W_oi o + W_hi h.
-    let terms = [(w_ii, pi), (w_oi, po), (w_hi, ph)];
-    rows_sum(
-        d.n_in,
-        |r| ld(&x[r]) + ZERO,
-        &terms,
-        |r, acc| ni[r] = acc.to_array(),
-    );
-    let ni: &[Lanes] = ni;
-
-    // a_t = W_ih i_t + W_hh h + W_oh o;  h_t = relu(a_t) (−0 and NaN kept, as the reference).
-    let mut pre = pre.map(lanes_mut);
-    let terms = [(w_ih, ni), (w_hh, ph), (w_oh, po)];
-    rows_sum(
-        d.n_hidden,
-        |_| ZERO,
-        &terms,
-        |r, acc| {
-            if let Some(pre) = pre.as_deref_mut() {
-                pre[r] = acc.to_array();
-            }
-            nh[r] = acc.cmp_lt(ZERO).blend(ZERO, acc).to_array();
-        },
-    );
-    let nh: &[Lanes] = nh;
-
-    // z_t = W_ho h_t + W_oo o + W_io i_t + u_t.
-    let terms = [(w_ho, nh), (w_oo, po), (w_io, ni)];
-    rows_sum(
-        d.n_out,
-        |_| ZERO,
-        &terms,
-        |r, acc| no[r] = (acc + ld(&u[r])).to_array(),
-    );
-
-    // o_t = softmax(z_t): the reference's fold from z[0], `+0 + Σ`, then divisions.
+/// `o ← softmax(o)` in place: the reference's fold from `z[0]`, `+0 + Σ`, then divisions.
+#[inline(always)]
+fn softmax(no: &mut [Lanes]) {
     let mut m = ld(&no[0]);
     for z in no.iter() {
         m = m.max(ld(z));
@@ -265,6 +355,113 @@ pub(super) fn step(
     for z in no.iter_mut() {
         *z = (ld(z) / sum).to_array();
     }
+}
+
+/// One population step into `next` (a population state); `pre`, when given, receives `a_t`;
+/// `probe`, when given as `(u', o')`, receives in `o'` the output of the same step with
+/// jitter `u'` instead of `u` (the jitter is added last, so everything before is shared).
+#[allow(clippy::too_many_arguments)] // the family's step API plus the used blocks
+pub(super) fn step(
+    d: PrnnDims,
+    used: [bool; N_BLOCKS],
+    params: &[f32],
+    prev: &[f32],
+    x: &[f32],
+    u: &[f32],
+    next: &mut [f32],
+    pre: Option<&mut [f32]>,
+    probe: Option<(&[f32], &mut [f32])>,
+) {
+    let probe = probe.map(|(u, o)| (lanes(u), lanes_mut(o)));
+    with_shape!(
+        d,
+        step_shaped(
+            used,
+            lanes(params),
+            lanes(prev),
+            lanes(x),
+            lanes(u),
+            lanes_mut(next),
+            pre.map(lanes_mut),
+            probe
+        )
+    )
+}
+
+#[allow(clippy::too_many_arguments)] // as `step`
+#[inline(always)]
+fn step_shaped<S: Shape>(
+    d: S,
+    used: [bool; N_BLOCKS],
+    params: &[Lanes],
+    prev: &[Lanes],
+    x: &[Lanes],
+    u: &[Lanes],
+    next: &mut [Lanes],
+    pre: Option<&mut [Lanes]>,
+    mut probe: Option<(&[Lanes], &mut [Lanes])>,
+) {
+    let [w_ih, w_ho, w_ii, w_hh, w_oo, w_io, w_oi, w_hi, w_oh] = blocks(d, params, used);
+    let (pi, ph, po) = split_state(prev, d);
+    let (x, u) = (&x[..d.n_in()], &u[..d.n_out()]);
+    let (ni, nh, no) = split_state_mut(next, d);
+
+    // i_t = (x_t + 0) + W_ii i + W_oi o + W_hi h.
+    let terms = [(w_ii, pi), (w_oi, po), (w_hi, ph)];
+    rows_sum(
+        d.n_in(),
+        |r| ld(&x[r]) + ZERO,
+        &terms,
+        |r, acc| ni[r] = acc.to_array(),
+    );
+    let ni: &[Lanes] = ni;
+
+    // a_t = W_ih i_t + W_hh h + W_oh o;  h_t = relu(a_t) (−0 and NaN kept, as the reference).
+    let terms = [(w_ih, ni), (w_hh, ph), (w_oh, po)];
+    if let Some(pre) = pre {
+        let pre = &mut pre[..d.n_h()];
+        rows_sum(
+            d.n_h(),
+            |_| ZERO,
+            &terms,
+            |r, acc| {
+                pre[r] = acc.to_array();
+                nh[r] = acc.cmp_lt(ZERO).blend(ZERO, acc).to_array();
+            },
+        );
+    } else {
+        rows_sum(
+            d.n_h(),
+            |_| ZERO,
+            &terms,
+            |r, acc| nh[r] = acc.cmp_lt(ZERO).blend(ZERO, acc).to_array(),
+        );
+    }
+    let nh: &[Lanes] = nh;
+
+    // z_t = W_ho h_t + W_oo o + W_io i_t + u_t.
+    let terms = [(w_ho, nh), (w_oo, po), (w_io, ni)];
+    if let Some((up, op)) = probe.as_mut() {
+        let (up, op) = (&up[..d.n_out()], &mut op[..d.n_out()]);
+        rows_sum(
+            d.n_out(),
+            |_| ZERO,
+            &terms,
+            |r, acc| {
+                no[r] = (acc + ld(&u[r])).to_array();
+                op[r] = (acc + ld(&up[r])).to_array();
+            },
+        );
+        softmax(op);
+    } else {
+        rows_sum(
+            d.n_out(),
+            |_| ZERO,
+            &terms,
+            |r, acc| no[r] = (acc + ld(&u[r])).to_array(),
+        );
+    }
+    softmax(no);
 }
 
 #[allow(clippy::too_many_arguments)] // the family's forward API plus the used blocks
@@ -298,29 +495,19 @@ pub(super) fn forward(
             &u[t * ul..(t + 1) * ul],
             state,
             Some(pre),
+            None,
         );
     }
 }
 
 /// Per block, `1.0` in the lanes whose network has it and `0.0` elsewhere.
 fn block_multipliers(masks: &[PrnnMask; POPULATION_LANES]) -> [f32x8; N_BLOCKS] {
-    Block::ALL.map(|b| f32x8::new(masks.map(|m| if m.has(b) { 1.0 } else { 0.0 })))
+    core::array::from_fn(|b| f32x8::new(masks.map(|m| if m.present()[b] { 1.0 } else { 0.0 })))
 }
 
-/// `g[r, c] += (a[r]·keep)·b[c]`: the reference's `outer_add`, with `a[r]·1 = a[r]` exactly
-/// in lanes that have the block and `±0` terms in lanes that lack it.
-#[inline(always)]
-fn outer_add_masked(g: &mut [Lanes], a: &[Lanes], b: &[Lanes], keep: Option<f32x8>) {
-    let cols = b.len();
-    for (r, ar) in a.iter().enumerate() {
-        let ar = match keep {
-            Some(k) => ld(ar) * k,
-            None => ld(ar),
-        };
-        for (gc, bc) in g[r * cols..(r + 1) * cols].iter_mut().zip(b) {
-            *gc = (ld(gc) + ar * ld(bc)).to_array();
-        }
-    }
+/// Scratch of [`backward`] in lane rows: the carried adjoints and every step's local ones.
+pub(super) fn backward_scratch_rows(d: PrnnDims, steps: usize) -> usize {
+    (1 + steps) * d.state_len()
 }
 
 #[allow(clippy::too_many_arguments)] // the family's backward API plus the lane masks
@@ -335,25 +522,50 @@ pub(super) fn backward(
     grads: &mut [f32],
     scratch: &mut [f32],
 ) {
+    with_shape!(
+        d,
+        backward_shaped(
+            masks,
+            lanes(params),
+            steps,
+            lanes(initial),
+            lanes(records),
+            lanes(dout),
+            lanes_mut(grads),
+            lanes_mut(scratch),
+        )
+    )
+}
+
+#[allow(clippy::too_many_arguments)] // as `backward`
+#[inline(always)]
+fn backward_shaped<S: Shape>(
+    d: S,
+    masks: &[PrnnMask; POPULATION_LANES],
+    params: &[Lanes],
+    steps: usize,
+    initial: &[Lanes],
+    records: &[Lanes],
+    dout: &[Lanes],
+    grads: &mut [Lanes],
+    scratch: &mut [Lanes],
+) {
     let used = union(masks);
-    let [w_ih, w_ho, w_ii, w_hh, w_oo, w_io, w_oi, w_hi, w_oh] = blocks(d, lanes(params), used);
-    let (initial, records, dout) = (lanes(initial), lanes(records), lanes(dout));
-    let grads = lanes_mut(grads);
-    let keep = block_multipliers(masks);
-    let (n_in, n_h, n_out) = (d.n_in, d.n_hidden, d.n_out);
+    let [w_ih, w_ho, w_ii, w_hh, w_oo, w_io, w_oi, w_hi, w_oh] = blocks(d, params, used);
+    let (n_in, n_h, n_out) = (d.n_in(), d.n_h(), d.n_out());
     let (sl, rl) = (d.state_len(), d.record_len());
-    let (carried, local) = lanes_mut(scratch).split_at_mut(sl);
+    let (carried, locals) = scratch.split_at_mut(sl);
+    let locals = &mut locals[..steps * sl];
     carried.fill([0.0; POPULATION_LANES]);
+
+    // 1. The adjoint recursion, t decreasing; step t's local adjoints [δ^i, δ^a, δ^z] are
+    //    kept at locals[t].
     for t in (0..steps).rev() {
         let record = &records[t * rl..(t + 1) * rl];
-        let prev = if t == 0 {
-            initial
-        } else {
-            &records[(t - 1) * rl..(t - 1) * rl + sl]
-        };
         let g = &dout[t * n_out..(t + 1) * n_out];
-        let (it, ht, o) = split_state(record, d);
+        let (_, _, o) = split_state(record, d);
         let a = &record[sl..rl];
+        let local = &mut locals[t * sl..(t + 1) * sl];
 
         // Local adjoints, as the reference's `local_adjoints`.
         {
@@ -385,31 +597,12 @@ pub(super) fn backward(
                 |c, acc| di[c] = acc.to_array(),
             );
         }
-
-        // Gradients; a block some lanes lack only gets ±0 terms there, one no lane has none.
-        let (di, da, dz) = split_state(local, d);
-        let (ip, hp, op) = split_state(prev, d);
-        for block in Block::ALL {
-            if !used[block.index()] {
-                continue;
-            }
-            let (delta, from) = match block {
-                Block::Ih => (da, it),
-                Block::Ho => (dz, ht),
-                Block::Ii => (di, ip),
-                Block::Hh => (da, hp),
-                Block::Oo => (dz, op),
-                Block::Io => (dz, it),
-                Block::Oi => (di, op),
-                Block::Hi => (di, hp),
-                Block::Oh => (da, op),
-            };
-            let always = matches!(block, Block::Ih | Block::Ho);
-            let k = (!always).then_some(keep[block.index()]);
-            outer_add_masked(&mut grads[d.block_range(block)], delta, from, k);
+        if t == 0 {
+            break;
         }
 
         // Carry back, as the reference's `carry_back` (every block, absent ones add ±0).
+        let (di, da, dz) = split_state(local, d);
         let (ci, ch, co) = split_state_mut(carried, d);
         cols_sum(
             n_in,
@@ -429,5 +622,135 @@ pub(super) fn backward(
             &[(w_oi, di), (w_oh, da), (w_oo, dz)],
             |c, acc| co[c] = acc.to_array(),
         );
+    }
+
+    // 2. Gradients: ∂W[r, c] += (δ_t[r]·keep)·v_t[c] for t decreasing, as the reference's
+    //    `outer_add` per step; a block some lanes lack only gets ±0 terms there (`keep` = 0),
+    //    one no lane has none. `δ` and `v` are rows of `locals` and of the records (the
+    //    previous state of step 0 is `initial`).
+    let locals: &[Lanes] = locals;
+    let keep = block_multipliers(masks);
+    let off = d.offsets();
+    let grads = &mut grads[..off[N_BLOCKS]];
+    // Offsets of δ^i, δ^a, δ^z in a local row and of i, h, o in a state.
+    let (at_i, at_h, at_o) = (0, n_in, n_in + n_h);
+    for b in 0..N_BLOCKS {
+        if !used[b] {
+            continue;
+        }
+        // (δ offset, rows, v offset, cols, v from the previous state?)
+        let (delta_at, rows, from_at, cols, from_prev) = match b {
+            0 => (at_h, n_h, at_i, n_in, false),   // ih: δ^a i_tᵀ
+            1 => (at_o, n_out, at_h, n_h, false),  // ho: δ^z h_tᵀ
+            2 => (at_i, n_in, at_i, n_in, true),   // ii: δ^i i_{t−1}ᵀ
+            3 => (at_h, n_h, at_h, n_h, true),     // hh: δ^a h_{t−1}ᵀ
+            4 => (at_o, n_out, at_o, n_out, true), // oo: δ^z o_{t−1}ᵀ
+            5 => (at_o, n_out, at_i, n_in, false), // io: δ^z i_tᵀ
+            6 => (at_i, n_in, at_o, n_out, true),  // oi: δ^i o_{t−1}ᵀ
+            7 => (at_i, n_in, at_h, n_h, true),    // hi: δ^i h_{t−1}ᵀ
+            _ => (at_h, n_h, at_o, n_out, true),   // oh: δ^a o_{t−1}ᵀ
+        };
+        let k = (b >= 2).then_some(keep[b]);
+        let g = &mut grads[off[b]..off[b + 1]];
+        if steps == 0 {
+            continue;
+        }
+        // (δ_t, v_t) rows for t = steps − 1 down to 0.
+        let deltas = locals.chunks_exact(sl);
+        let shape = Outer {
+            rows,
+            cols,
+            delta_at,
+            from_at,
+            keep: k,
+        };
+        if from_prev {
+            let prev = records[..(steps - 1) * rl].chunks_exact(rl).rev();
+            let pairs = deltas.clone().skip(1).rev().zip(prev);
+            let first = deltas.take(1).zip(core::iter::once(initial));
+            outer_sum(&shape, g, pairs.chain(first));
+        } else {
+            let now = records[..steps * rl].chunks_exact(rl).rev();
+            outer_sum(&shape, g, deltas.rev().zip(now));
+        }
+    }
+}
+
+/// One block's gradient: `rows × cols`, `δ` at `delta_at` of a local-adjoint row, `v` at
+/// `from_at` of a state, the lane multiplier of a masked block.
+struct Outer {
+    rows: usize,
+    cols: usize,
+    delta_at: usize,
+    from_at: usize,
+    keep: Option<f32x8>,
+}
+
+/// Gradient tile: rows and columns kept in registers.
+const TILE_R: usize = 4;
+const TILE_C: usize = 2;
+
+/// `g[r, c] += Σ_t (δ_t[r]·keep)·v_t[c]` (one rounding per term, `t` in the order of
+/// `pairs` = (local-adjoint row, state) of each step) over one block, tile by tile.
+#[inline(always)]
+fn outer_sum<'a, I>(o: &Outer, g: &mut [Lanes], pairs: I)
+where
+    I: Iterator<Item = (&'a [Lanes], &'a [Lanes])> + Clone,
+{
+    let mut r0 = 0;
+    while r0 < o.rows {
+        let nr = (o.rows - r0).min(TILE_R);
+        let mut c0 = 0;
+        while c0 < o.cols {
+            let nc = (o.cols - c0).min(TILE_C);
+            let p = pairs.clone();
+            match (nr, nc) {
+                (4, 2) => outer_tile::<4, 2, I>(o, g, r0, c0, p),
+                (4, _) => outer_tile::<4, 1, I>(o, g, r0, c0, p),
+                (3, 2) => outer_tile::<3, 2, I>(o, g, r0, c0, p),
+                (3, _) => outer_tile::<3, 1, I>(o, g, r0, c0, p),
+                (2, 2) => outer_tile::<2, 2, I>(o, g, r0, c0, p),
+                (2, _) => outer_tile::<2, 1, I>(o, g, r0, c0, p),
+                (_, 2) => outer_tile::<1, 2, I>(o, g, r0, c0, p),
+                _ => outer_tile::<1, 1, I>(o, g, r0, c0, p),
+            }
+            c0 += nc;
+        }
+        r0 += nr;
+    }
+}
+
+#[inline(always)]
+fn outer_tile<'a, const R: usize, const C: usize, I>(
+    o: &Outer,
+    g: &mut [Lanes],
+    r0: usize,
+    c0: usize,
+    pairs: I,
+) where
+    I: Iterator<Item = (&'a [Lanes], &'a [Lanes])>,
+{
+    let cols = o.cols;
+    let mut acc: [[f32x8; C]; R] =
+        core::array::from_fn(|r| core::array::from_fn(|c| ld(&g[(r0 + r) * cols + c0 + c])));
+    let (d_at, f_at) = (o.delta_at + r0, o.from_at + c0);
+    for (local, state) in pairs {
+        let delta: &[Lanes; R] = local[d_at..d_at + R].try_into().unwrap();
+        let from: &[Lanes; C] = state[f_at..f_at + C].try_into().unwrap();
+        let v: [f32x8; C] = core::array::from_fn(|c| ld(&from[c]));
+        for r in 0..R {
+            let a = match o.keep {
+                Some(k) => ld(&delta[r]) * k,
+                None => ld(&delta[r]),
+            };
+            for c in 0..C {
+                acc[r][c] += a * v[c];
+            }
+        }
+    }
+    for (r, row) in acc.iter().enumerate() {
+        for (c, a) in row.iter().enumerate() {
+            g[(r0 + r) * cols + c0 + c] = a.to_array();
+        }
     }
 }

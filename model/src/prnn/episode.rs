@@ -8,12 +8,16 @@
 //! lane that is not active this step is skipped; with the population kernel it is computed
 //! on zero inputs (finite, never read: its later records only meet zero upstream gradients).
 //!
-//! Call [`Engine::load`] whenever the networks' parameters changed (the population kernel
-//! works on its own interleaved copy).
+//! Call [`Engine::load`] whenever the networks' parameters changed outside the engine (the
+//! population kernel works on its own interleaved copy). Training updates them through the
+//! engine ([`Engine::gradients`], [`Engine::adam_step`]): the population kernel then updates
+//! its interleaved copy in place — clipping and Adam are elementwise per lane, so lane `l`
+//! gets the very operations of its network alone — and [`Engine::store`] writes it back.
 
-use wiring_kernels::prnn::{self, PrnnDims, PrnnMask, PrnnVariant, POPULATION_LANES as L};
+use wiring_kernels::adam::{self, AdamVariant};
+use wiring_kernels::prnn::{self, Block, PrnnDims, PrnnMask, PrnnVariant, POPULATION_LANES as L};
 
-use super::network::Prnn;
+use super::network::{clip_grad_norm, Prnn, PrnnAdam};
 use crate::ModelError;
 
 /// Inputs per step (`[L0, L1, R0, R1, U0, U1, D0, D1]`).
@@ -38,8 +42,10 @@ pub struct Engine {
     zero: Vec<f32>,
     scratch: Vec<f32>,
     /// Population: interleaved parameters, masks (unused lanes: feedforward, zero weights),
-    /// state, records, inputs, jitter, upstream gradients and gradients.
+    /// state, records, inputs, jitter, upstream gradients, gradients and Adam moments.
     pop: Option<Population>,
+    /// Reference: each lane's gradient (masked layout).
+    grads: Vec<Vec<f32>>,
 }
 
 struct Population {
@@ -51,6 +57,12 @@ struct Population {
     u: Vec<f32>,
     dout: Vec<f32>,
     grads: Vec<f32>,
+    /// Adam moments, interleaved like the parameters (zero until the first update).
+    m: Vec<f32>,
+    v: Vec<f32>,
+    /// Jitter of the greedy probe fused into a recorded step, and its outputs.
+    u_probe: Vec<f32>,
+    probe_out: Vec<f32>,
     /// One lane's records, gathered for the one-network Jacobian kernels.
     lane_records: Vec<f32>,
 }
@@ -86,6 +98,10 @@ impl Engine {
                     u: vec![0.0; dims.n_out * L],
                     dout: vec![0.0; max_steps * dims.n_out * L],
                     grads: vec![0.0; dims.param_len() * L],
+                    m: vec![0.0; dims.param_len() * L],
+                    v: vec![0.0; dims.param_len() * L],
+                    u_probe: vec![0.0; dims.n_out * L],
+                    probe_out: vec![0.0; dims.n_out * L],
                     lane_records: vec![0.0; max_steps * rl],
                 })
             }
@@ -94,7 +110,7 @@ impl Engine {
         let scratch = prnn::backward_scratch(dims)
             .max(prnn::jacobian_scratch(dims))
             .max(if pop.is_some() {
-                prnn::population_backward_scratch(dims)
+                prnn::population_backward_scratch(dims, max_steps)
             } else {
                 0
             });
@@ -109,6 +125,7 @@ impl Engine {
             next: vec![0.0; sl * interleaved],
             zero: vec![0.0; sl * interleaved],
             scratch: vec![0.0; scratch],
+            grads: vec![vec![0.0; dims.param_len()]; if pop.is_some() { 0 } else { lanes }],
             pop,
         })
     }
@@ -133,6 +150,17 @@ impl Engine {
             for (l, net) in nets.iter().enumerate() {
                 p.masks[l] = net.mask();
                 prnn::scatter_params(net.net(), l, &mut p.params)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the engine's copy of the parameters back into `nets` (population kernel, after
+    /// [`Self::adam_step`]; the reference updates `nets` directly, nothing to do).
+    pub fn store(&self, nets: &mut [Prnn<f32>]) -> Result<(), ModelError> {
+        if let Some(p) = &self.pop {
+            for (l, net) in nets.iter_mut().enumerate() {
+                prnn::gather_lane(l, &p.params, net.params_mut())?;
             }
         }
         Ok(())
@@ -256,60 +284,160 @@ impl Engine {
         Ok(())
     }
 
-    /// BPTT of every lane's recorded episode from the zero state: lane `l` ran `steps[l]`
-    /// steps and `grads[l]` (its network's masked layout) receives `∂L/∂W` for
-    /// `dout[l] = ∂L/∂o_t` (`steps[l] × 5`; only the first `steps[l]` rows are read).
-    pub fn backward(
+    /// [`Self::advance`] with recording, plus the greedy probe of the lanes in `probe`: the
+    /// output of one step from the current state with the same input and the jitter
+    /// `u_probe[l]` instead of `u[l]` (what [`Self::probe`] gives before the step). The
+    /// population kernel computes both in one pass, as they differ only in the jitter, the
+    /// last term before the softmax. `probe` lanes must be active.
+    #[allow(clippy::too_many_arguments)]
+    pub fn advance_probe(
+        &mut self,
+        nets: &[&Prnn<f32>],
+        active: &[bool],
+        probe: &[bool],
+        t: usize,
+        x: &[[f32; N_IN]],
+        u: &[[f32; N_OUT]],
+        u_probe: &[[f32; N_OUT]],
+        out: &mut [[f32; N_OUT]],
+        probe_out: &mut [[f32; N_OUT]],
+    ) -> Result<(), ModelError> {
+        let Some(p) = &mut self.pop else {
+            self.probe(nets, probe, x, u_probe, probe_out)?;
+            return self.advance(nets, active, t, x, u, out, true);
+        };
+        let (sl, rl) = (self.dims.state_len(), self.dims.record_len());
+        let o = self.dims.n_in + self.dims.n_hidden;
+        for l in active_lanes(active) {
+            self.inputs[l][t] = x[l];
+        }
+        interleave_inputs(p, active, x, u);
+        p.u_probe.fill(0.0);
+        for l in active_lanes(probe) {
+            for (k, &v) in u_probe[l].iter().enumerate() {
+                p.u_probe[k * L + l] = v;
+            }
+        }
+        let rec = &mut p.records[t * rl * L..(t + 1) * rl * L];
+        prnn::population_step_record_probe(
+            self.dims,
+            &p.masks,
+            &p.params,
+            &p.state,
+            &p.x,
+            &p.u,
+            &p.u_probe,
+            rec,
+            &mut p.probe_out,
+        )?;
+        p.state.copy_from_slice(&rec[..sl * L]);
+        gather_outputs(&p.state, o, active, out);
+        gather_outputs(&p.probe_out, 0, probe, probe_out);
+        Ok(())
+    }
+
+    /// BPTT of every lane's recorded episode from the zero state, then PyTorch's global
+    /// gradient-norm clip per network ([`clip_grad_norm`]); the gradients stay in the engine
+    /// for [`Self::adam_step`]. Lane `l` ran `steps[l]` steps with `dout[l] = ∂L/∂o_t`
+    /// (`steps[l] × 5`; only the first `steps[l]` rows are read). Returns each network's
+    /// gradient norm before clipping.
+    pub fn gradients(
         &mut self,
         nets: &[&Prnn<f32>],
         steps: &[usize],
         dout: &[&[f32]],
-        grads: &mut [&mut [f32]],
-    ) -> Result<(), ModelError> {
-        let rl = self.dims.record_len();
+        max_norm: f64,
+    ) -> Result<Vec<f64>, ModelError> {
+        let dims = self.dims;
         if let Some(p) = &mut self.pop {
-            let t_max = steps.iter().copied().max().unwrap_or(0);
-            let d = &mut p.dout[..t_max * N_OUT * L];
-            d.fill(0.0);
-            for (l, (&s, g)) in steps.iter().zip(dout).enumerate() {
-                for t in 0..s {
-                    for k in 0..N_OUT {
-                        d[(t * N_OUT + k) * L + l] = g[t * N_OUT + k];
-                    }
-                }
-            }
-            p.grads.fill(0.0);
-            let scratch = &mut self.scratch[..prnn::population_backward_scratch(self.dims)];
-            prnn::population_backward(
-                self.dims,
-                &p.masks,
-                &p.params,
-                t_max,
-                &self.zero,
-                &p.records[..t_max * rl * L],
-                d,
-                &mut p.grads,
-                scratch,
-            )?;
+            population_gradients(dims, p, &mut self.scratch, &self.zero, steps, dout)?;
+            return Ok(clip_interleaved(dims, p, nets.len(), max_norm));
+        }
+        let mut grads = std::mem::take(&mut self.grads);
+        let result = (|| {
+            let mut norms = Vec::with_capacity(nets.len());
             for (l, g) in grads.iter_mut().enumerate() {
-                prnn::gather_lane(l, &p.grads, g)?;
+                self.backward_one(nets[l], l, steps[l], dout[l], g)?;
+                norms.push(clip_grad_norm(dims, nets[l].mask(), g, max_norm));
+            }
+            Ok(norms)
+        })();
+        self.grads = grads;
+        result
+    }
+
+    /// One Adam update of every network with the gradients of [`Self::gradients`]. The
+    /// reference updates `nets` and `adams`; the population kernel updates its interleaved
+    /// parameters and moments (every lane has taken the same number of steps; `adams` keep
+    /// their step count) — call [`Self::store`] before reading `nets`.
+    pub fn adam_step(
+        &mut self,
+        nets: &mut [Prnn<f32>],
+        adams: &mut [PrnnAdam<f32>],
+    ) -> Result<(), ModelError> {
+        let Some(p) = &mut self.pop else {
+            for ((net, adam), g) in nets.iter_mut().zip(adams.iter_mut()).zip(&self.grads) {
+                adam.step(net, g)?;
             }
             return Ok(());
+        };
+        let Some(first) = adams.first() else {
+            return Ok(());
+        };
+        let (hp, t) = (first.hp, first.t + 1);
+        if adams.iter().any(|a| a.t + 1 != t || a.hp != hp) {
+            return Err(ModelError::InvalidField {
+                field: "population",
+                expected: "networks updated in lockstep with one Adam recipe",
+                got: "differing Adam steps or hyper-parameters".into(),
+            });
         }
-        for (l, g) in grads.iter_mut().enumerate() {
-            g.fill(0.0);
-            let scratch = &mut self.scratch[..prnn::backward_scratch(self.dims)];
-            prnn::backward(
-                self.variant,
-                nets[l].net(),
-                steps[l],
-                &self.zero,
-                &self.records[l][..steps[l] * rl],
-                &dout[l][..steps[l] * N_OUT],
-                g,
-                scratch,
+        // Absent blocks hold +0 parameters, gradients and moments in a lane: their update
+        // is +0 and they stay +0 (module docs of the kernels' `prnn`, "Population").
+        let used = used_blocks(&p.masks[..nets.len()]);
+        for block in Block::ALL {
+            if !used[block.index()] {
+                continue;
+            }
+            let r = self.dims.block_range(block);
+            let r = r.start * L..r.end * L;
+            adam::step(
+                AdamVariant::Simd,
+                &hp,
+                t,
+                &mut p.params[r.clone()],
+                &p.grads[r.clone()],
+                &mut p.m[r.clone()],
+                &mut p.v[r],
             )?;
         }
+        for adam in adams.iter_mut() {
+            adam.t = t;
+        }
+        Ok(())
+    }
+
+    fn backward_one(
+        &mut self,
+        net: &Prnn<f32>,
+        lane: usize,
+        steps: usize,
+        dout: &[f32],
+        g: &mut [f32],
+    ) -> Result<(), ModelError> {
+        let rl = self.dims.record_len();
+        g.fill(0.0);
+        let scratch = &mut self.scratch[..prnn::backward_scratch(self.dims)];
+        prnn::backward(
+            self.variant,
+            net.net(),
+            steps,
+            &self.zero,
+            &self.records[lane][..steps * rl],
+            &dout[..steps * N_OUT],
+            g,
+            scratch,
+        )?;
         Ok(())
     }
 
@@ -349,6 +477,91 @@ impl Engine {
     }
 }
 
+/// The population's BPTT into `p.grads` (zeroed first), lane `l` over its `steps[l]` steps.
+fn population_gradients(
+    dims: PrnnDims,
+    p: &mut Population,
+    scratch: &mut [f32],
+    zero: &[f32],
+    steps: &[usize],
+    dout: &[&[f32]],
+) -> Result<(), ModelError> {
+    let rl = dims.record_len();
+    let t_max = steps.iter().copied().max().unwrap_or(0);
+    let d = &mut p.dout[..t_max * N_OUT * L];
+    d.fill(0.0);
+    for (l, (&s, g)) in steps.iter().zip(dout).enumerate() {
+        for (t, row) in g[..s * N_OUT].chunks_exact(N_OUT).enumerate() {
+            for (k, &v) in row.iter().enumerate() {
+                d[(t * N_OUT + k) * L + l] = v;
+            }
+        }
+    }
+    p.grads.fill(0.0);
+    prnn::population_backward(
+        dims,
+        &p.masks,
+        &p.params,
+        t_max,
+        zero,
+        &p.records[..t_max * rl * L],
+        d,
+        &mut p.grads,
+        scratch,
+    )?;
+    Ok(())
+}
+
+/// The blocks some lane has.
+fn used_blocks(masks: &[PrnnMask]) -> [bool; prnn::N_BLOCKS] {
+    core::array::from_fn(|b| masks.iter().any(|m| m.present()[b]))
+}
+
+/// [`clip_grad_norm`] of every lane of the interleaved gradients at once: per lane, the norm
+/// over its present blocks accumulated in f64 in the same order (a block the lane lacks
+/// holds `+0` there and adds nothing), and the same scaling. Returns the lanes' norms.
+fn clip_interleaved(dims: PrnnDims, p: &mut Population, lanes: usize, max_norm: f64) -> Vec<f64> {
+    let used = used_blocks(&p.masks[..lanes]);
+    // `Sum for f64` folds from −0.0.
+    let mut total = [-0.0f64; L];
+    for block in Block::ALL {
+        if !used[block.index()] {
+            continue;
+        }
+        let r = dims.block_range(block);
+        for row in p.grads[r.start * L..r.end * L].chunks_exact(L) {
+            for (acc, &g) in total.iter_mut().zip(row) {
+                *acc += f64::from(g) * f64::from(g);
+            }
+        }
+    }
+    let norms: Vec<f64> = total[..lanes].iter().map(|t| t.sqrt()).collect();
+    let mut scale = [1.0f32; L];
+    let mut any = false;
+    for (s, &norm) in scale.iter_mut().zip(&norms) {
+        let coef = max_norm / (norm + 1e-6);
+        if coef < 1.0 {
+            *s = coef as f32;
+            any = true;
+        }
+    }
+    if any {
+        // `g · 1 = g` exactly in the lanes that are not clipped.
+        for block in Block::ALL {
+            if !used[block.index()] {
+                continue;
+            }
+            let r = dims.block_range(block);
+            for row in p.grads[r.start * L..r.end * L].chunks_exact_mut(L) {
+                for (g, &s) in row.iter_mut().zip(&scale) {
+                    *g *= s;
+                }
+            }
+        }
+    }
+    norms
+}
+
 fn active_lanes(active: &[bool]) -> impl Iterator<Item = usize> + '_ {
     active
         .iter()
@@ -359,14 +572,23 @@ fn active_lanes(active: &[bool]) -> impl Iterator<Item = usize> + '_ {
 
 /// Interleaves the active lanes' `x` and `u`; inactive lanes get zeros.
 fn interleave_inputs(p: &mut Population, active: &[bool], x: &[[f32; N_IN]], u: &[[f32; N_OUT]]) {
-    p.x.fill(0.0);
-    p.u.fill(0.0);
+    // Gather into fixed-size arrays first, then transpose with constant bounds.
+    let mut xs = [[0.0f32; N_IN]; L];
+    let mut us = [[0.0f32; N_OUT]; L];
     for l in active_lanes(active) {
-        for (c, &v) in x[l].iter().enumerate() {
-            p.x[c * L + l] = v;
-        }
-        for (k, &v) in u[l].iter().enumerate() {
-            p.u[k * L + l] = v;
+        xs[l] = x[l];
+        us[l] = u[l];
+    }
+    transpose_into(&xs, &mut p.x);
+    transpose_into(&us, &mut p.u);
+}
+
+/// `rows[l][k]` → `out[k·L + l]`.
+#[inline]
+fn transpose_into<const K: usize>(rows: &[[f32; K]; L], out: &mut [f32]) {
+    for (k, column) in out[..K * L].chunks_exact_mut(L).enumerate() {
+        for (o, row) in column.iter_mut().zip(rows) {
+            *o = row[k];
         }
     }
 }

@@ -9,7 +9,7 @@ use wiring_tasks::maze::{self, Action, Cell, Maze, MazeConfig};
 
 use super::arch::Architecture;
 use super::episode::{argmax, Engine, N_IN, N_OUT};
-use super::network::{clip_grad_norm, Prnn, PrnnAdam};
+use super::network::{Prnn, PrnnAdam};
 use super::recipe::QRecipe;
 use super::trial::{draw_jitter, mean_fitness};
 use crate::rng::stream;
@@ -87,20 +87,68 @@ impl MazeSource {
     fn current(&self) -> &Maze {
         &self.mazes[self.order[self.next - 1]]
     }
+
+    /// Reads one value per cache line of the maze the next [`Self::next_maze`] will return
+    /// (when it is in the current batch), for `black_box`: the batch is visited in shuffled
+    /// order and far larger than the caches, so each episode's maze would otherwise arrive
+    /// miss by miss in its first steps; these loads are independent and overlap with the
+    /// running episode.
+    fn touch_next(&self) -> u32 {
+        let Some(&i) = self.order.get(self.next) else {
+            return 0;
+        };
+        let m = &self.mazes[i];
+        let mut sum = m.dmax;
+        sum ^= m
+            .structure
+            .iter()
+            .step_by(64)
+            .fold(0, |s, &v| s ^ u32::from(v));
+        sum ^= m.d.iter().step_by(16).fold(0, |s, &v| s ^ v);
+        sum ^ m.cues.iter().step_by(16).fold(0, |s, v| s ^ v.to_bits())
+    }
 }
 
-/// Per-network training state.
+/// Per-network training state (parameters and Adam moments live in `nets` / `adams`, or in
+/// the engine for the population kernel; the per-step streams and buffers beside the loop).
 struct Lane {
     initial: Prnn<f32>,
-    adam: PrnnAdam<f32>,
     source: MazeSource,
     test: Vec<Maze>,
-    explore: Xoshiro256PlusPlus,
-    sense: Xoshiro256PlusPlus,
-    jitter: Xoshiro256PlusPlus,
     curve_rng: Xoshiro256PlusPlus,
-    grads: Vec<f32>,
-    dout: Vec<f32>,
+}
+
+/// Lanes `l` with `mask[l]` draw their jitter `U(0, 1)·scale` into `u[l]` from their own
+/// stream ([`draw_jitter`]).
+fn draw_jitter_lanes(
+    rngs: &mut [Xoshiro256PlusPlus],
+    mask: &[bool],
+    scale: f32,
+    u: &mut [[f32; N_OUT]],
+) {
+    for ((rng, &on), u) in rngs.iter_mut().zip(mask).zip(u) {
+        if on {
+            draw_jitter(rng, scale, u);
+        }
+    }
+}
+
+/// Lanes `l` with `mask[l]` sense (noise σ from their own stream) at `pos[l]` in `mazes[l]`
+/// into `x[l]` ([`maze::sense`]).
+fn sense_all(
+    rngs: &mut [Xoshiro256PlusPlus],
+    mazes: &[&Maze],
+    pos: &[Cell],
+    sigma: f32,
+    mask: &[bool],
+    x: &mut [[f32; N_IN]],
+) -> Result<(), ModelError> {
+    for (l, rng) in rngs.iter_mut().enumerate() {
+        if mask[l] {
+            maze::sense(mazes[l], pos[l], sigma, [true, true], rng, &mut x[l])?;
+        }
+    }
+    Ok(())
 }
 
 /// The test set of a network: `recipe.test_mazes` mazes from its `"test"` stream.
@@ -128,6 +176,11 @@ pub fn test_mazes(
 /// state, `target = reward + γ·max o − target_offset`; `loss += (pred − target)²`. Then BPTT
 /// of the summed loss, global-norm clip, Adam (PyTorch form). Arithmetic of reward, target
 /// and loss is f32 as in the reference.
+///
+/// How the work is laid out changes no number: the greedy probe forward (its jitter drawn
+/// before the recorded forward's) is computed in the same pass as the recorded forward, from
+/// which it differs only by the jitter ([`Engine::advance_probe`]); with the population
+/// kernel the parameters and Adam moments stay interleaved in the engine during training.
 ///
 /// `on_episode(done)` is called every 1 000 episodes (for progress bars).
 pub fn train_population(
@@ -164,25 +217,32 @@ pub fn train_population(
     };
     let mut lanes = Vec::with_capacity(plans.len());
     let mut nets = Vec::with_capacity(plans.len());
+    let mut adams = Vec::with_capacity(plans.len());
     for plan in plans {
         let (s, id) = (plan.seeds.study_seed, plan.seeds.network_id);
         let net = Prnn::<f32>::init(plan.architecture, &mut stream(s, id, "init"));
+        adams.push(PrnnAdam::new(plan.architecture, hp));
         lanes.push(Lane {
             initial: net.clone(),
-            adam: PrnnAdam::new(plan.architecture, hp),
             source: MazeSource::new(*task, recipe.maze_batch, stream(s, id, "mazes")),
             test: test_mazes(task, recipe, plan.seeds)?,
-            explore: stream(s, id, "explore"),
-            sense: stream(s, id, "sense"),
-            jitter: stream(s, id, "jitter"),
             curve_rng: stream(s, id, "curve"),
-            grads: vec![0.0; dims.param_len()],
-            dout: vec![0.0; n_steps * N_OUT],
         });
         nets.push(net);
     }
     let n = lanes.len();
+    let streams = |name: &str| -> Vec<Xoshiro256PlusPlus> {
+        plans
+            .iter()
+            .map(|p| stream(p.seeds.study_seed, p.seeds.network_id, name))
+            .collect()
+    };
+    let mut explore = streams("explore");
+    let mut sense_rngs = streams("sense");
+    let mut jitter_rngs = streams("jitter");
+    let mut douts = vec![vec![0.0f32; n_steps * N_OUT]; n];
     let mut engine = Engine::new(variant, dims, n, n_steps)?;
+    engine.load(&nets.iter().collect::<Vec<_>>())?;
     let (sigma, jitter) = (recipe.sensor_noise as f32, recipe.jitter as f32);
     let (gamma, offset, scale) = (
         recipe.discount as f32,
@@ -203,7 +263,9 @@ pub fn train_population(
 
     let mut x = vec![[0.0f32; N_IN]; n];
     let mut u = vec![[0.0f32; N_OUT]; n];
+    let mut u_probe = vec![[0.0f32; N_OUT]; n];
     let mut out = vec![[0.0f32; N_OUT]; n];
+    let mut probe_out = vec![[0.0f32; N_OUT]; n];
     let mut next_out = vec![[0.0f32; N_OUT]; n];
     let mut active = vec![true; n];
     let mut greedy = vec![false; n];
@@ -229,6 +291,7 @@ pub fn train_population(
             }
             loss_sum.fill(0.0);
             loss_count = 0;
+            engine.store(&mut nets)?;
             let net_refs: Vec<&Prnn<f32>> = nets.iter().collect();
             let tests: Vec<&[Maze]> = lanes.iter().map(|l| l.test.as_slice()).collect();
             let mut rngs: Vec<Xoshiro256PlusPlus> =
@@ -262,58 +325,61 @@ pub fn train_population(
             let m = lane.source.next_maze()?;
             pos[l] = m.start;
             r0[l] = m.progress(m.start);
-            lane.dout.fill(0.0);
+            douts[l].fill(0.0);
             active[l] = true;
             steps[l] = 0;
             episode_loss[l] = 0.0;
         }
+        let mazes: Vec<&Maze> = lanes.iter().map(|lane| lane.source.current()).collect();
+        for lane in &lanes {
+            std::hint::black_box(lane.source.touch_next());
+        }
         let net_refs: Vec<&Prnn<f32>> = nets.iter().collect();
-        engine.load(&net_refs)?;
         engine.reset();
         for t in 0..n_steps {
             // 1–2: sense; ε-greedy choice.
-            for (l, lane) in lanes.iter_mut().enumerate() {
-                if !active[l] {
-                    greedy[l] = false;
-                    continue;
-                }
-                let m = lane.source.current();
-                maze::sense(m, pos[l], sigma, [true, true], &mut lane.sense, &mut x[l])?;
-                if lane.explore.random::<f32>() < epsilon {
-                    greedy[l] = false;
-                    action[l] = lane.explore.random_range(0..N_OUT);
-                } else {
-                    greedy[l] = true;
+            sense_all(&mut sense_rngs, &mazes, &pos, sigma, &active, &mut x)?;
+            for l in 0..n {
+                greedy[l] = active[l] && explore[l].random::<f32>() >= epsilon;
+                if active[l] && !greedy[l] {
+                    action[l] = explore[l].random_range(0..N_OUT);
                 }
             }
-            if recipe.separate_greedy_forward && greedy.iter().any(|&g| g) {
-                for (l, lane) in lanes.iter_mut().enumerate() {
-                    if greedy[l] {
-                        draw_jitter(&mut lane.jitter, jitter, &mut u[l]);
-                    }
-                }
-                engine.probe(&net_refs, &greedy, &x, &u, &mut out)?;
+            // 3: the recorded forward — with the greedy lanes' probe fused in (same input,
+            // its own jitter drawn first, as a separate probe forward would).
+            let fused_probe = recipe.separate_greedy_forward && greedy.iter().any(|&g| g);
+            if fused_probe {
+                draw_jitter_lanes(&mut jitter_rngs, &greedy, jitter, &mut u_probe);
+            }
+            draw_jitter_lanes(&mut jitter_rngs, &active, jitter, &mut u);
+            if fused_probe {
+                engine.advance_probe(
+                    &net_refs,
+                    &active,
+                    &greedy,
+                    t,
+                    &x,
+                    &u,
+                    &u_probe,
+                    &mut out,
+                    &mut probe_out,
+                )?;
                 for l in 0..n {
                     if greedy[l] {
-                        action[l] = argmax(&out[l]);
+                        action[l] = argmax(&probe_out[l]);
                         forwards[l] += 1;
                     }
                 }
+            } else {
+                engine.advance(&net_refs, &active, t, &x, &u, &mut out, true)?;
             }
-            // 3: the recorded forward.
-            for (l, lane) in lanes.iter_mut().enumerate() {
-                if active[l] {
-                    draw_jitter(&mut lane.jitter, jitter, &mut u[l]);
-                }
-            }
-            engine.advance(&net_refs, &active, t, &x, &u, &mut out, true)?;
             for l in 0..n {
                 let a = u64::from(active[l]);
                 train_steps[l] += a;
                 forwards[l] += 2 * a; // the recorded forward and the target's probe
             }
             // 3–5: act, reward, sense again, draw the target's jitter.
-            for (l, lane) in lanes.iter_mut().enumerate() {
+            for l in 0..n {
                 if !active[l] {
                     continue;
                 }
@@ -321,15 +387,15 @@ pub fn train_population(
                     action[l] = argmax(&out[l]);
                 }
                 pred[l] = out[l][action[l]];
-                let m = lane.source.current();
+                let m = mazes[l];
                 pos[l] = maze::step(m, pos[l], Action::ALL[action[l]]);
                 reward[l] = scale * (m.progress(pos[l]) - r0[l]);
-                maze::sense(m, pos[l], sigma, [true, true], &mut lane.sense, &mut x[l])?;
-                draw_jitter(&mut lane.jitter, jitter, &mut u[l]);
             }
+            sense_all(&mut sense_rngs, &mazes, &pos, sigma, &active, &mut x)?;
+            draw_jitter_lanes(&mut jitter_rngs, &active, jitter, &mut u);
             engine.probe(&net_refs, &active, &x, &u, &mut next_out)?;
             // 5–6: target, loss, stop on the goal.
-            for (l, lane) in lanes.iter_mut().enumerate() {
+            for l in 0..n {
                 if !active[l] {
                     continue;
                 }
@@ -340,9 +406,9 @@ pub fn train_population(
                 let target = reward[l] + gamma * q_max - offset;
                 let diff = pred[l] - target;
                 episode_loss[l] += diff * diff;
-                lane.dout[t * N_OUT + action[l]] = 2.0 * diff;
+                douts[l][t * N_OUT + action[l]] = 2.0 * diff;
                 steps[l] = t + 1;
-                if lane.source.current().is_goal(pos[l]) {
+                if mazes[l].is_goal(pos[l]) {
                     active[l] = false;
                 }
             }
@@ -359,16 +425,11 @@ pub fn train_population(
                 batch: 0,
             });
         }
-        {
-            let (douts, mut grads): (Vec<&[f32]>, Vec<&mut [f32]>) = lanes
-                .iter_mut()
-                .map(|lane| (lane.dout.as_slice(), lane.grads.as_mut_slice()))
-                .unzip();
-            engine.backward(&net_refs, &steps, &douts, &mut grads)?;
-        }
+        let dout_refs: Vec<&[f32]> = douts.iter().map(Vec::as_slice).collect();
+        let norms = engine.gradients(&net_refs, &steps, &dout_refs, recipe.clip_norm)?;
         drop(net_refs);
-        for (l, (lane, net)) in lanes.iter_mut().zip(nets.iter_mut()).enumerate() {
-            let norm = clip_grad_norm(dims, net.mask(), &mut lane.grads, recipe.clip_norm);
+        drop(mazes);
+        for (l, &norm) in norms.iter().enumerate() {
             if !norm.is_finite() {
                 return Err(ModelError::NonFinite {
                     network_id: plans[l].seeds.network_id,
@@ -378,12 +439,13 @@ pub fn train_population(
                 });
             }
             clipped[l] += u64::from(norm > recipe.clip_norm);
-            lane.adam.step(net, &lane.grads)?;
             loss_sum[l] += f64::from(episode_loss[l]);
         }
+        engine.adam_step(&mut nets, &mut adams)?;
         loss_count += 1;
     }
     on_progress(recipe.episodes);
+    engine.store(&mut nets)?;
     // The interval after the last checkpoint (one entry per checkpoint in all).
     for (l, losses) in curve_loss.iter_mut().enumerate() {
         losses.push(if loss_count == 0 {

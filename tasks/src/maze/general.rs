@@ -28,9 +28,9 @@
 //! reference; the agent can never stand on them.
 
 use super::config::MazeConfig;
+use super::normal::standard_normal;
 use super::{Cell, Layout, Maze, MazeError};
 use rand::Rng;
-use rand_distr::StandardNormal;
 
 /// The structure (`size²`, 1 = path) of an Aldous–Broder maze; see the module docs for the
 /// draws. `last_cell_closed` reproduces the reference's quirk.
@@ -44,44 +44,69 @@ pub fn aldous_broder<R: Rng + ?Sized>(size: usize, last_cell_closed: bool, rng: 
     );
     let k = (size - 1) / 2;
     let mut s = vec![0u8; size * size];
-    let mut cur = (
-        1 + 2 * rng.random_range(0..k),
-        1 + 2 * rng.random_range(0..k),
-    );
+    // Walk cell (a, b) of the k × k walk grid is grid cell (1 + 2a, 1 + 2b), at index `at`.
+    let mut a = rng.random_range(0..k);
+    let mut b = rng.random_range(0..k);
+    let mut at = (1 + 2 * a) * size + 1 + 2 * b;
     let mut unvisited = k * k - 1;
-    let moves: [(isize, isize); 4] = [(0, -2), (0, 2), (-2, 0), (2, 0)];
-    let hi = size - 2;
+    // Per direction L, R, U, D: the change of (a, b), of the grid index two cells away and
+    // one cell away (the wall between), as wrapping additions.
+    // Table look-ups instead of branches: the direction is random, so a branch on it would
+    // be mispredicted every other step.
+    let step_a: [usize; 4] = [0, 0, usize::MAX, 1];
+    let step_b: [usize; 4] = [usize::MAX, 1, 0, 0];
+    let step_at: [usize; 4] = [
+        2usize.wrapping_neg(),
+        2,
+        (2 * size).wrapping_neg(),
+        2 * size,
+    ];
+    let step_wall: [usize; 4] = [1usize.wrapping_neg(), 1, size.wrapping_neg(), size];
     while unvisited > 0 {
-        s[cur.0 * size + cur.1] = 1;
-        let mut allowed = [(0isize, 0isize); 4];
+        s[at] = 1;
+        // The in-range moves two cells away, in the order L, R, U, D (written branch-free:
+        // each candidate is stored at `n` and kept by advancing `n`).
+        let mut allowed = [0u8; 4];
         let mut n = 0;
-        for m in moves {
-            let r = cur.0 as isize + m.0;
-            let c = cur.1 as isize + m.1;
-            if r >= 1 && c >= 1 && r <= hi as isize && c <= hi as isize {
-                allowed[n] = m;
-                n += 1;
-            }
-        }
-        let m = allowed[rng.random_range(0..n)];
-        let next = (
-            (cur.0 as isize + m.0) as usize,
-            (cur.1 as isize + m.1) as usize,
-        );
-        if s[next.0 * size + next.1] == 0 {
-            let between = (
-                (cur.0 as isize + m.0 / 2) as usize,
-                (cur.1 as isize + m.1 / 2) as usize,
-            );
-            s[between.0 * size + between.1] = 1;
-            unvisited -= 1;
-        }
-        cur = next;
+        allowed[n] = 0;
+        n += usize::from(b > 0);
+        allowed[n] = 1;
+        n += usize::from(b + 1 < k);
+        allowed[n] = 2;
+        n += usize::from(a > 0);
+        allowed[n] = 3;
+        n += usize::from(a + 1 < k);
+        let dir = usize::from(allowed[random_below(rng, n)]);
+        let next = at.wrapping_add(step_at[dir]);
+        // A closed cell: open the wall between and count it visited.
+        let fresh = s[next] == 0;
+        s[at.wrapping_add(step_wall[dir])] |= u8::from(fresh);
+        unvisited -= usize::from(fresh);
+        a = a.wrapping_add(step_a[dir]);
+        b = b.wrapping_add(step_b[dir]);
+        at = next;
     }
     if !last_cell_closed {
-        s[cur.0 * size + cur.1] = 1;
+        s[at] = 1;
     }
     s
+}
+
+/// `rng.random_range(0..n)` for `1 ≤ n ≤ u32::MAX`, written out so that it inlines into the
+/// walk (the library's call was half of the walk's time): rand 0.9's `usize` range sampling
+/// (Canon's method on `u32`, without the crate's `unbiased` feature) — one `u32` draw `x`,
+/// `(hi, lo) = x·n` as a 64-bit product; if `lo > 2³² − n`, a second draw `y` and
+/// `hi += carry(lo + ⌊y·n / 2³²⌋)`. Same draws and values (tested against the library).
+#[inline(always)]
+fn random_below<R: Rng + ?Sized>(rng: &mut R, n: usize) -> usize {
+    let range = n as u32;
+    let wide = u64::from(rng.random::<u32>()) * u64::from(range);
+    let (mut hi, lo) = ((wide >> 32) as u32, wide as u32);
+    if lo > range.wrapping_neg() {
+        let new_hi = ((u64::from(rng.random::<u32>()) * u64::from(range)) >> 32) as u32;
+        hi += u32::from(lo.checked_add(new_hi).is_none());
+    }
+    hi as usize
 }
 
 /// The four corner cells in the reference's order.
@@ -204,10 +229,14 @@ pub(crate) fn check_structure(
             len: structure.len(),
         });
     }
-    for (i, &cell) in structure.iter().enumerate() {
-        let (r, c) = (i / size, i % size);
-        let border = r == 0 || c == 0 || r == size - 1 || c == size - 1;
-        if border && cell != 0 {
+    // The border cells in row-major order (the first open one is reported).
+    let last = size.saturating_sub(1);
+    let border = (0..size)
+        .map(|c| (0, c))
+        .chain((1..last).flat_map(|r| [(r, 0), (r, last)]))
+        .chain((0..size).map(|c| (last, c)));
+    for (r, c) in border {
+        if structure[r * size + c] != 0 {
             return Err(MazeError::BorderOpen { cell: (r, c) });
         }
     }
@@ -229,7 +258,7 @@ pub(crate) fn add_noise<R: Rng + ?Sized>(maze: &mut Maze, sigma: f64, upper: f64
     for i in 0..cells {
         if maze.structure[i] == 1 {
             for ch in 0..maze.n_channels {
-                let z: f64 = rng.sample(StandardNormal);
+                let z = standard_normal(rng);
                 let v = &mut maze.cues[ch * cells + i];
                 *v = (*v as f64 + sigma * z) as f32;
             }
@@ -238,5 +267,88 @@ pub(crate) fn add_noise<R: Rng + ?Sized>(maze: &mut Maze, sigma: f64, upper: f64
     let upper = upper as f32;
     for v in &mut maze.cues {
         *v = v.clamp(0.0, upper);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// The walk as the spec words it, step by step with grid coordinates: the oracle of the
+    /// branch-free [`aldous_broder`].
+    fn aldous_broder_literal<R: Rng + ?Sized>(
+        size: usize,
+        last_closed: bool,
+        rng: &mut R,
+    ) -> Vec<u8> {
+        let k = (size - 1) / 2;
+        let mut s = vec![0u8; size * size];
+        let mut cur = (
+            1 + 2 * rng.random_range(0..k),
+            1 + 2 * rng.random_range(0..k),
+        );
+        let mut unvisited = k * k - 1;
+        let moves: [(isize, isize); 4] = [(0, -2), (0, 2), (-2, 0), (2, 0)];
+        let hi = size as isize - 2;
+        while unvisited > 0 {
+            s[cur.0 * size + cur.1] = 1;
+            let allowed: Vec<(isize, isize)> = moves
+                .into_iter()
+                .filter(|m| {
+                    let (r, c) = (cur.0 as isize + m.0, cur.1 as isize + m.1);
+                    r >= 1 && c >= 1 && r <= hi && c <= hi
+                })
+                .collect();
+            let m = allowed[rng.random_range(0..allowed.len())];
+            let next = (
+                (cur.0 as isize + m.0) as usize,
+                (cur.1 as isize + m.1) as usize,
+            );
+            if s[next.0 * size + next.1] == 0 {
+                let between = (
+                    (cur.0 as isize + m.0 / 2) as usize,
+                    (cur.1 as isize + m.1 / 2) as usize,
+                );
+                s[between.0 * size + between.1] = 1;
+                unvisited -= 1;
+            }
+            cur = next;
+        }
+        if !last_closed {
+            s[cur.0 * size + cur.1] = 1;
+        }
+        s
+    }
+
+    #[test]
+    fn random_below_is_the_librarys_random_range() {
+        let mut a = Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut b = a.clone();
+        for n in (1..=9).chain([10, 100, 1 << 20, u32::MAX as usize]) {
+            for _ in 0..20_000 {
+                assert_eq!(random_below(&mut a, n), b.random_range(0..n), "n {n}");
+            }
+        }
+        assert_eq!(a.random::<u64>(), b.random::<u64>(), "streams in step");
+    }
+
+    #[test]
+    fn walk_matches_the_literal_recipe_and_draws() {
+        for size in [3usize, 5, 7, 9, 11, 13, 21] {
+            for seed in 0..300u64 {
+                for last_closed in [true, false] {
+                    let mut a = Xoshiro256PlusPlus::seed_from_u64(seed);
+                    let mut b = a.clone();
+                    assert_eq!(
+                        aldous_broder(size, last_closed, &mut a),
+                        aldous_broder_literal(size, last_closed, &mut b),
+                        "size {size} seed {seed}"
+                    );
+                    assert_eq!(a.random::<u64>(), b.random::<u64>(), "streams in step");
+                }
+            }
+        }
     }
 }

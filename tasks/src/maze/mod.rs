@@ -16,7 +16,8 @@
 //!
 //! Module map: [`config`] (the serde config and its validation), [`general`], [`track`], [`h`]
 //! (one maze kind each), [`distance`] (distance map and the greedy fastest walk), [`agent`]
-//! (actions, moves, sensing).
+//! (actions, moves, sensing), [`normal`] (inline standard normal draws, identical to
+//! `rand_distr`'s).
 //!
 //! ## Reproducibility
 //! Every random draw comes from the caller's generator, in an order fixed and documented in
@@ -27,6 +28,7 @@ pub mod config;
 pub mod distance;
 pub mod general;
 pub mod h;
+pub mod normal;
 pub mod track;
 
 pub use agent::{sense, sense_channels, step, Action, N_ACTIONS, N_SENSORS};
