@@ -9,8 +9,8 @@
 //!
 //! with `C` channels (2 for the study's 8-input vector `[L0, L1, R0, R1, U0, U1, D0, D1]`).
 //! One `StandardNormal` draw (f32; [`super::normal`], identical to `rand_distr`'s) is taken
-//! per entry, in output order, active or not, so the stream advances by `4·C` draws per call whatever the active channels; with `σ_s = 0` no
-//! draws are taken. Sensing allocates nothing.
+//! per entry, in output order, active or not, so the stream advances by `4·C` draws per call
+//! whatever the active channels; with `σ_s = 0` no draws are taken. Sensing allocates nothing.
 
 use super::distance::NEIGHBOURS;
 use super::normal::standard_normal_f32;
