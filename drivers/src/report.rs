@@ -164,17 +164,26 @@ pub fn figure_svg(fig: &Figure, width: u32, height: u32) -> Result<String, Strin
         );
         let area = chart.plotting_area().get_pixel_range();
         let area = ((area.0.start, area.1.start), (area.0.end, area.1.end));
-        chart
-            .configure_series_labels()
-            .position(legend_corner(&fig.legend, area, legend_size, &drawn))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(e)?;
+        let corner = legend_corner(&fig.legend, area, legend_size, &drawn);
+        draw_legend(&mut chart, corner).map_err(e)?;
         root.present().map_err(e)?;
     }
     Ok(svg)
+}
+
+/// Draws the legend of every labelled series of `chart` at `position`, in the reports' style
+/// (white, slightly transparent box with a grey border).
+pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(190, 190, 190))
+        .label_font(("sans-serif", 13))
+        .draw()
 }
 
 /// An axis tick: no `.0` on whole numbers, `k`/`M` for thousands and millions of whole numbers,

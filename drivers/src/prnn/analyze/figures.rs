@@ -5,6 +5,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::report::draw_legend;
+
 use super::rankings::Verdict;
 
 /// Okabe–Ito colours of the highlighted series, in order.
@@ -134,14 +136,7 @@ pub fn curves_svg(fig: &CurvesFigure, width: u32, height: u32) -> Result<String,
                 )
                 .map_err(e)?;
         }
-        chart
-            .configure_series_labels()
-            .position(fig.legend.clone())
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, fig.legend.clone()).map_err(e)?;
         Ok(())
     })
 }
@@ -234,14 +229,7 @@ pub fn ranking_svg(
                 .label("full (reference)")
                 .legend(|(x, y)| Circle::new((x + 8, y), 6, REFERENCE.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(e)?;
         Ok(())
     })
 }
@@ -352,14 +340,7 @@ pub fn effects_svg(
                     .map_err(e)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(e)?;
         Ok(())
     })
 }
@@ -453,14 +434,7 @@ pub fn bars_svg(
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], WORSE.stroke_width(2))
                 });
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(190, 190, 190))
-                .label_font(("sans-serif", 13))
-                .draw()
-                .map_err(e)?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(e)?;
         }
         Ok(())
     })
