@@ -1,5 +1,6 @@
 //! `maze/generate/{general9,track11,h11}`: generating a batch of the study's mazes (default
-//! configs: general 9 × 9, track 11 × 11, H 11 × 11, quirks on), reported in mazes per second.
+//! configs: general 9 × 9, track 11 × 11, H 11 × 11, quirks on), reported in mazes per second;
+//! `maze/generate_into/general9` the same general batches into reused buffers (as training does).
 //! `maze/sense/{noise_free,sigma0.05}/general9`: one 8-input sensing call of the agent on every
 //! path cell of a batch of general mazes, reported in sensing calls per second (the pRNN
 //! training loop makes ~10⁷ per network); `maze/step/general9` likewise for moves.
@@ -9,7 +10,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 use std::time::Duration;
-use wiring_tasks::maze::{sense, step, Action, MazeConfig, MazeKind};
+use wiring_tasks::maze::{sense, step, Action, DistanceScratch, MazeConfig, MazeKind};
 
 /// Mazes per generated batch (divisible by 4 for H mazes).
 const BATCH: usize = 256;
@@ -28,6 +29,17 @@ fn bench_generate(c: &mut Criterion) {
             b.iter(|| cfg.generate(black_box(BATCH), &mut rng).unwrap())
         });
     }
+    // Into reused buffers, as the training loop generates its batches.
+    let cfg = MazeConfig::default();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    let mut mazes = Vec::new();
+    let mut scratch = DistanceScratch::default();
+    g.bench_function("generate_into/general9", |b| {
+        b.iter(|| {
+            cfg.generate_into(black_box(BATCH), &mut rng, &mut mazes, &mut scratch)
+                .unwrap()
+        })
+    });
     g.finish();
 }
 

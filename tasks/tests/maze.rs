@@ -6,8 +6,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_tasks::maze::general::{aldous_broder, corners, from_structure};
 use wiring_tasks::maze::h::rotate;
 use wiring_tasks::maze::{
-    distance_map, sense, sense_channels, step, Action, Layout, Maze, MazeConfig, MazeError,
-    MazeKind, MazeQuirks,
+    distance_map, sense, sense_channels, step, Action, DistanceScratch, Layout, Maze, MazeConfig,
+    MazeError, MazeKind, MazeQuirks,
 };
 
 #[path = "maze/agent.rs"]
@@ -595,4 +595,67 @@ fn draws_per_maze_do_not_depend_on_the_batch_around_them() {
         .collect();
     assert_eq!(batch, singles);
     assert_eq!(a.random::<u64>(), b.random::<u64>());
+}
+
+/// The in-place path the training loop uses gives `generate`'s mazes and draws, with one set
+/// of buffers reused across sizes, quirks, wall and cue sparsity and noise (stale contents of
+/// larger and smaller mazes included).
+#[test]
+fn generate_into_matches_generate_with_reused_buffers() {
+    let mut mazes = Vec::new();
+    let mut scratch = DistanceScratch::default();
+    let mut count = 0;
+    for size in [11usize, 5, 9, 13, 7] {
+        for quirks in [MazeQuirks::default(), QUIRKS_OFF] {
+            for (wall, cue, noise) in [
+                (0.0, 0.0, 0.0),
+                (0.1, 0.1, 0.0),
+                (0.5, 0.0, 0.2),
+                (1.0, 0.3, 0.1),
+            ] {
+                let mut cfg = general(size, wall, quirks);
+                cfg.cue_sparsity = cue;
+                cfg.maze_noise = noise;
+                let mut a = rng(size as u64 * 97 + count as u64);
+                let mut b = a.clone();
+                for batch in [60, 35, 100] {
+                    let fresh = cfg.generate(batch, &mut a).unwrap();
+                    cfg.generate_into(batch, &mut b, &mut mazes, &mut scratch)
+                        .unwrap();
+                    assert_eq!(fresh, mazes, "{cfg:?}");
+                    count += batch;
+                }
+                assert_eq!(a.random::<u64>(), b.random::<u64>(), "streams in step");
+            }
+        }
+    }
+    assert!(count > 7_000, "{count} mazes");
+}
+
+/// Generation's unchecked fill (distance map, greedy walk, cues) agrees with the checked
+/// [`from_structure`] on the generated structure, start and goal.
+#[test]
+fn generated_general_mazes_equal_from_structure() {
+    let mut count = 0;
+    for size in [5usize, 7, 9, 11, 13] {
+        for quirks in [MazeQuirks::default(), QUIRKS_OFF] {
+            for wall in [0.0, 0.1, 0.4, 1.0] {
+                let cfg = general(size, wall, quirks);
+                for maze in generate(&cfg, 200, 7 + size as u64) {
+                    let oracle = from_structure(
+                        size,
+                        cfg.n_channels,
+                        maze.structure.clone(),
+                        maze.start,
+                        maze.goal,
+                        quirks.relabel_distances,
+                    )
+                    .unwrap();
+                    assert_eq!(maze, oracle, "{cfg:?}");
+                    count += 1;
+                }
+            }
+        }
+    }
+    assert!(count >= 8_000, "{count} mazes");
 }

@@ -53,6 +53,8 @@ struct MazeSource {
     batch: usize,
     rng: Xoshiro256PlusPlus,
     mazes: Vec<Maze>,
+    /// The distance map's buffers, reused batch after batch.
+    scratch: maze::DistanceScratch,
     order: Vec<usize>,
     next: usize,
 }
@@ -64,6 +66,7 @@ impl MazeSource {
             batch,
             rng,
             mazes: Vec::new(),
+            scratch: maze::DistanceScratch::default(),
             order: Vec::new(),
             next: 0,
         }
@@ -71,7 +74,12 @@ impl MazeSource {
 
     fn next_maze(&mut self) -> Result<&Maze, ModelError> {
         if self.next == self.order.len() {
-            self.mazes = self.task.generate(self.batch, &mut self.rng)?;
+            self.task.generate_into(
+                self.batch,
+                &mut self.rng,
+                &mut self.mazes,
+                &mut self.scratch,
+            )?;
             self.order = (0..self.mazes.len()).collect();
             for i in (1..self.order.len()).rev() {
                 let j = self.rng.random_range(0..=i);

@@ -12,7 +12,7 @@
 //! quirks = { last_cell_closed = true, relabel_distances = true }
 //! ```
 
-use super::{general, h, track, Layout, Maze, MazeError, MIN_SIZE};
+use super::{general, h, track, DistanceScratch, Layout, Maze, MazeError, MIN_SIZE};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -346,6 +346,33 @@ impl MazeConfig {
             .into_iter()
             .map(|layout| self.build_valid(layout, rng))
             .collect()
+    }
+
+    /// [`generate`](Self::generate) into `mazes`: the same draws and the same mazes, with
+    /// `mazes` resized to `batch` and, for general mazes, each maze built in place, its
+    /// buffers (and the distance map's, in `scratch`) reused, so that a stream of batches
+    /// allocates nothing once the buffers have grown. Track and H batches are built anew.
+    ///
+    /// # Errors
+    /// As [`generate`](Self::generate); `mazes` is then left partly overwritten.
+    pub fn generate_into<R: Rng + ?Sized>(
+        &self,
+        batch: usize,
+        rng: &mut R,
+        mazes: &mut Vec<Maze>,
+        scratch: &mut DistanceScratch,
+    ) -> Result<(), MazeError> {
+        let MazeKind::General { size, .. } = self.kind else {
+            *mazes = self.generate(batch, rng)?;
+            return Ok(());
+        };
+        // `plan` draws nothing for general mazes: validating is all it does.
+        self.validate()?;
+        mazes.resize_with(batch, general::blank);
+        for maze in mazes.iter_mut() {
+            general::build_into(self, size, rng, maze, scratch)?;
+        }
+        Ok(())
     }
 }
 

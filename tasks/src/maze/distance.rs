@@ -56,6 +56,41 @@ fn neighbour(size: usize, i: usize, (dr, dc): (isize, isize)) -> Option<usize> {
 /// # Panics
 /// If `structure.len() != size²` or `goal` lies outside the grid (programming errors).
 pub fn distance_map(size: usize, structure: &[u8], goal: Cell, relabel_quirk: bool) -> Vec<u32> {
+    let mut d = Vec::new();
+    distance_map_into(
+        size,
+        structure,
+        goal,
+        relabel_quirk,
+        &mut d,
+        &mut DistanceScratch::default(),
+    );
+    d
+}
+
+/// The work buffers of [`distance_map_into`] (its queue and its open-cell map), kept between
+/// calls so that a stream of maps allocates nothing once they have grown to the grid.
+#[derive(Clone, Debug, Default)]
+pub struct DistanceScratch {
+    queue: Vec<u32>,
+    open: Vec<bool>,
+}
+
+/// [`distance_map`] into `d` (resized to `size²`, its old contents overwritten), with the
+/// work buffers of `scratch`: the same map, without allocating once the buffers are large
+/// enough (when the border is wall and the goal interior; otherwise the bounds-checked search
+/// allocates its own).
+///
+/// # Panics
+/// If `structure.len() != size²` or `goal` lies outside the grid (programming errors).
+pub fn distance_map_into(
+    size: usize,
+    structure: &[u8],
+    goal: Cell,
+    relabel_quirk: bool,
+    d: &mut Vec<u32>,
+    scratch: &mut DistanceScratch,
+) {
     assert_eq!(
         structure.len(),
         size * size,
@@ -67,9 +102,14 @@ pub fn distance_map(size: usize, structure: &[u8], goal: Cell, relabel_quirk: bo
     );
     let interior_goal = goal.0 >= 1 && goal.1 >= 1 && goal.0 + 1 < size && goal.1 + 1 < size;
     if interior_goal && border_closed(size, structure) {
-        return distance_map_interior(size, structure, goal, relabel_quirk);
+        if size * size <= 128 {
+            distance_map_bitset(size, structure, goal, d);
+        } else {
+            distance_map_interior(size, structure, goal, relabel_quirk, d, scratch);
+        }
+    } else {
+        *d = distance_map_any(size, structure, goal, relabel_quirk);
     }
-    distance_map_any(size, structure, goal, relabel_quirk)
 }
 
 /// Whether every border cell of the grid is wall.
@@ -77,6 +117,56 @@ fn border_closed(size: usize, structure: &[u8]) -> bool {
     let last = size - 1;
     (0..size).all(|c| structure[c] == 0 && structure[last * size + c] == 0)
         && (1..last).all(|r| structure[r * size] == 0 && structure[r * size + last] == 0)
+}
+
+/// [`distance_map`] when the border is wall, the goal interior and the grid has at most 128
+/// cells (size ≤ 11, every maze of the study): a breadth-first search a whole level at a time
+/// on bit sets (bit `i` = cell `i`), `next = (f << 1 | f >> 1 | f << size | f >> size) &
+/// unreached`. Path cells are interior, so the shifts never wrap a row into a path cell nor
+/// leave the 128 bits. It gives the plain search's distances, hence (module docs) the relabel
+/// quirk's too, so it serves both.
+fn distance_map_bitset(size: usize, structure: &[u8], goal: Cell, d: &mut Vec<u32>) {
+    let cells = size * size;
+    d.clear();
+    d.resize(cells, 0);
+    let mut unreached = path_bits(structure);
+    let mut frontier = 1u128 << (goal.0 * size + goal.1);
+    unreached &= !frontier;
+    let mut level = 0;
+    while frontier != 0 {
+        level += 1;
+        let next = ((frontier << 1) | (frontier >> 1) | (frontier << size) | (frontier >> size))
+            & unreached;
+        unreached &= !next;
+        let mut bits = next;
+        while bits != 0 {
+            d[bits.trailing_zeros() as usize] = level;
+            bits &= bits - 1;
+        }
+        frontier = next;
+    }
+}
+
+/// Bit `i` set iff `structure[i] == 1`, for `structure.len() ≤ 128`: eight cells at a time,
+/// each byte equal to 1 turned into its low bit (exact zero-byte test of `byte ^ 1`), then the
+/// eight low bits gathered by one multiplication (byte `j`'s bit `8j` lands on bit `56 + j`
+/// and no two partial products meet).
+fn path_bits(structure: &[u8]) -> u128 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const GATHER: u64 = 0x0102_0408_1020_4080;
+    let mut bits = 0u128;
+    for (k, chunk) in structure.chunks(8).enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes[..chunk.len()].copy_from_slice(chunk);
+        let y = u64::from_le_bytes(bytes) ^ ONES;
+        // High bit of each byte of `t` clear iff that byte of `y` is 0, i.e. the cell is 1;
+        // padding bytes are 0, so `y` there is 1 and they stay unset.
+        let t = ((y & LOW7).wrapping_add(LOW7)) | y;
+        let ones = (!t >> 7) & ONES;
+        bits |= u128::from(ones.wrapping_mul(GATHER) >> 56) << (8 * k);
+    }
+    bits
 }
 
 /// [`distance_map`] when the border is wall and the goal interior (every maze of the study):
@@ -88,16 +178,25 @@ fn distance_map_interior(
     structure: &[u8],
     goal: Cell,
     relabel_quirk: bool,
-) -> Vec<u32> {
+    d: &mut Vec<u32>,
+    scratch: &mut DistanceScratch,
+) {
     let cells = size * size;
-    let mut d = vec![0u32; cells];
+    d.clear();
+    d.resize(cells, 0);
     let g = goal.0 * size + goal.1;
-    // A FIFO in a flat buffer, `queue[head..tail]`, grown when four more might not fit.
-    let mut queue = vec![0u32; 4 * cells + 4];
+    // A FIFO in a flat buffer, `queue[head..tail]`, grown when four more might not fit (every
+    // entry is written before it is read, so the old contents need no clearing).
+    let queue = &mut scratch.queue;
+    if queue.len() < 4 * cells + 4 {
+        queue.resize(4 * cells + 4, 0);
+    }
     queue[0] = g as u32;
     let (mut head, mut tail) = (0, 1);
     // `open[i]`: path and (quirk) not yet dequeued, or (plain) not yet reached.
-    let mut open: Vec<bool> = structure.iter().map(|&s| s == 1).collect();
+    let open = &mut scratch.open;
+    open.clear();
+    open.extend(structure.iter().map(|&s| s == 1));
     if !relabel_quirk {
         open[g] = false;
     }
@@ -107,7 +206,7 @@ fn distance_map_interior(
         let x = queue[head] as usize;
         head += 1;
         if relabel_quirk && head > RELABEL_BUDGET {
-            return distance_map_interior(size, structure, goal, false);
+            return distance_map_interior(size, structure, goal, false, d, scratch);
         }
         if tail + 4 > queue.len() {
             queue.resize(2 * queue.len(), 0);
@@ -125,7 +224,6 @@ fn distance_map_interior(
             open[x] = false;
         }
     }
-    d
 }
 
 /// [`distance_map`] for any grid (bounds-checked neighbours).
@@ -222,6 +320,43 @@ pub fn greedy_walk_length(
     Ok(cells)
 }
 
+/// [`greedy_walk_length`] when the border is wall, `start` is a path cell and `dmax` is
+/// `max(d)` (every generated general maze): while the walk stands on path cells, which are
+/// interior, the neighbours are `i − 1, i + 1, i − size, i + size` without bounds tests or
+/// divisions. `None` if the walk steps onto a wall (impossible when the goal reaches `start`)
+/// or exceeds `size²` moves; the caller then runs [`greedy_walk_length`], which gives the
+/// answer (or the error) for that case. Otherwise the same walk, so the same length.
+pub(crate) fn greedy_walk_length_interior(
+    size: usize,
+    structure: &[u8],
+    d: &[u32],
+    dmax: u32,
+    start: Cell,
+    goal: Cell,
+) -> Option<usize> {
+    let value = |i: usize| if structure[i] == 1 { dmax - d[i] } else { 0 };
+    let goal_i = goal.0 * size + goal.1;
+    let mut at = start.0 * size + start.1;
+    let mut cells = 1;
+    let cap = size * size;
+    while at != goal_i {
+        if cells > cap || structure[at] != 1 {
+            return None;
+        }
+        // Candidates L, R, U, D, then stay; strict `>` keeps the first maximum.
+        let (mut next, mut best) = (at - 1, value(at - 1));
+        for y in [at + 1, at - size, at + size, at] {
+            let v = value(y);
+            if v > best {
+                (next, best) = (y, v);
+            }
+        }
+        at = next;
+        cells += 1;
+    }
+    Some(cells)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +411,45 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The bit-set search gives the queue's maps (quirk on and off), and the unchecked greedy
+    /// walk the checked one's lengths, on random grids with loops and unreachable cells.
+    #[test]
+    fn bitset_search_and_interior_walk_match_the_queue_and_checked_walk() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(9);
+        let mut scratch = DistanceScratch::default();
+        let mut walks = 0;
+        for size in [5usize, 7, 9, 11] {
+            for trial in 0..1000 {
+                let p_open = [0.3, 0.6, 0.9, 1.0][trial % 4];
+                let mut s = vec![0u8; size * size];
+                for r in 1..size - 1 {
+                    for c in 1..size - 1 {
+                        s[r * size + c] = u8::from(rng.random::<f64>() < p_open);
+                    }
+                }
+                let goal = (rng.random_range(1..size - 1), rng.random_range(1..size - 1));
+                s[goal.0 * size + goal.1] = 1;
+                let mut bitset = Vec::new();
+                distance_map_bitset(size, &s, goal, &mut bitset);
+                for quirk in [true, false] {
+                    let mut queue = vec![7u32; 3];
+                    distance_map_interior(size, &s, goal, quirk, &mut queue, &mut scratch);
+                    assert_eq!(bitset, queue, "size {size} trial {trial} quirk {quirk}");
+                }
+                let dmax = bitset.iter().copied().max().unwrap_or(0);
+                let start = (rng.random_range(1..size - 1), rng.random_range(1..size - 1));
+                if s[start.0 * size + start.1] == 1 && bitset[start.0 * size + start.1] > 0 {
+                    let fast = greedy_walk_length_interior(size, &s, &bitset, dmax, start, goal);
+                    let checked = greedy_walk_length(size, &s, &bitset, start, goal).unwrap();
+                    assert_eq!(fast, Some(checked), "size {size} trial {trial}");
+                    walks += 1;
+                }
+            }
+        }
+        assert!(walks > 1000, "{walks} walks");
     }
 
     #[test]

@@ -28,6 +28,9 @@
 //! reference; the agent can never stand on them.
 
 use super::config::MazeConfig;
+use super::distance::{
+    distance_map_into, greedy_walk_length, greedy_walk_length_interior, DistanceScratch,
+};
 use super::normal::standard_normal;
 use super::{Cell, Layout, Maze, MazeError};
 use rand::Rng;
@@ -38,12 +41,29 @@ use rand::Rng;
 /// # Panics
 /// If `size` is even or < 3 (the config validates both).
 pub fn aldous_broder<R: Rng + ?Sized>(size: usize, last_cell_closed: bool, rng: &mut R) -> Vec<u8> {
+    let mut s = Vec::new();
+    aldous_broder_into(size, last_cell_closed, rng, &mut s);
+    s
+}
+
+/// [`aldous_broder`] into `s` (resized to `size²`, its old contents overwritten), reusing its
+/// allocation: the same draws and the same structure.
+///
+/// # Panics
+/// If `size` is even or < 3 (the config validates both).
+pub fn aldous_broder_into<R: Rng + ?Sized>(
+    size: usize,
+    last_cell_closed: bool,
+    rng: &mut R,
+    s: &mut Vec<u8>,
+) {
     assert!(
         size % 2 == 1 && size >= 3,
         "aldous_broder: size must be odd and ≥ 3"
     );
     let k = (size - 1) / 2;
-    let mut s = vec![0u8; size * size];
+    s.clear();
+    s.resize(size * size, 0);
     // Walk cell (a, b) of the k × k walk grid is grid cell (1 + 2a, 1 + 2b), at index `at`.
     let mut a = rng.random_range(0..k);
     let mut b = rng.random_range(0..k);
@@ -89,7 +109,6 @@ pub fn aldous_broder<R: Rng + ?Sized>(size: usize, last_cell_closed: bool, rng: 
     if !last_cell_closed {
         s[at] = 1;
     }
-    s
 }
 
 /// `rng.random_range(0..n)` for `1 ≤ n ≤ u32::MAX`, written out so that it inlines into the
@@ -120,7 +139,43 @@ pub(crate) fn build<R: Rng + ?Sized>(
     size: usize,
     rng: &mut R,
 ) -> Result<Maze, MazeError> {
-    let mut structure = aldous_broder(size, cfg.quirks.last_cell_closed, rng);
+    let mut maze = blank();
+    build_into(cfg, size, rng, &mut maze, &mut DistanceScratch::default())?;
+    Ok(maze)
+}
+
+/// An empty maze for [`build_into`] to fill (every field is overwritten there).
+pub(crate) fn blank() -> Maze {
+    Maze {
+        size: 0,
+        n_channels: 0,
+        structure: Vec::new(),
+        cues: Vec::new(),
+        start: (0, 0),
+        goal: (0, 0),
+        d: Vec::new(),
+        dmax: 0,
+        fastest: 0,
+        layout: Layout::General,
+    }
+}
+
+/// [`build`] into an existing `maze`, every field overwritten and its buffers reused (no
+/// allocation once they are large enough): the same draws and the same maze.
+///
+/// Steps 4–6 skip [`from_structure`]'s checks, which hold by construction (the walk and the
+/// wall sparsity never open the border; start and goal are distinct open corners), and use
+/// the interior fast paths of the distance map and the greedy walk (the tests compare the
+/// result with [`from_structure`]'s on thousands of mazes).
+pub(crate) fn build_into<R: Rng + ?Sized>(
+    cfg: &MazeConfig,
+    size: usize,
+    rng: &mut R,
+    maze: &mut Maze,
+    scratch: &mut DistanceScratch,
+) -> Result<(), MazeError> {
+    let structure = &mut maze.structure;
+    aldous_broder_into(size, cfg.quirks.last_cell_closed, rng, structure);
     if cfg.wall_sparsity > 0.0 {
         for r in 1..size - 1 {
             for c in 1..size - 1 {
@@ -146,16 +201,14 @@ pub(crate) fn build<R: Rng + ?Sized>(
     let i = rng.random_range(0..n);
     let j = rng.random_range(0..n - 1);
     let j = if j >= i { j + 1 } else { j };
-    let mut maze = from_structure(
-        size,
-        cfg.n_channels,
-        structure,
-        open[i],
-        open[j],
-        cfg.quirks.relabel_distances,
-    )?;
+    maze.size = size;
+    maze.n_channels = cfg.n_channels;
+    maze.start = open[i];
+    maze.goal = open[j];
+    maze.layout = Layout::General;
+    fill_unchecked(maze, cfg.quirks.relabel_distances, scratch)?;
     if cfg.maze_noise > 0.0 {
-        add_noise(&mut maze, cfg.maze_noise, 1.0, rng);
+        add_noise(maze, cfg.maze_noise, 1.0, rng);
     }
     if cfg.cue_sparsity > 0.0 {
         let cells = size * size;
@@ -167,7 +220,52 @@ pub(crate) fn build<R: Rng + ?Sized>(
             }
         }
     }
-    Ok(maze)
+    Ok(())
+}
+
+/// Steps 4–6 on a generated structure (closed border, start and goal distinct open cells):
+/// `d`, `dmax`, `fastest` and the noise-free cues, into the maze's buffers. The same values
+/// as [`from_structure`]: the same distance map and greedy walk, and the same cue formula
+/// `(dmax − d)/dmax/n_channels` in f32, evaluated on every cell and masked by the structure
+/// (walls have `d = 0`, so no underflow) so that the loop has no branch.
+fn fill_unchecked(
+    maze: &mut Maze,
+    relabel_quirk: bool,
+    scratch: &mut DistanceScratch,
+) -> Result<(), MazeError> {
+    let (size, start, goal) = (maze.size, maze.start, maze.goal);
+    distance_map_into(
+        size,
+        &maze.structure,
+        goal,
+        relabel_quirk,
+        &mut maze.d,
+        scratch,
+    );
+    let dmax = maze.d.iter().copied().max().unwrap_or(0);
+    maze.dmax = dmax;
+    if dmax == 0 || maze.distance(start) == 0 {
+        return Err(MazeError::GoalUnreachable { start, goal });
+    }
+    maze.fastest = greedy_walk_length_interior(size, &maze.structure, &maze.d, dmax, start, goal)
+        .map_or_else(
+        || greedy_walk_length(size, &maze.structure, &maze.d, start, goal),
+        Ok,
+    )? - 2;
+    let cells = size * size;
+    maze.cues.clear();
+    maze.cues.resize(maze.n_channels * cells, 0.0);
+    let (dmax_f, per_channel) = (dmax as f32, maze.n_channels as f32);
+    let first = &mut maze.cues[..cells];
+    for ((cue, &s), &d) in first.iter_mut().zip(&maze.structure).zip(&maze.d) {
+        // `dmax − d < 2³¹`, so the i32 conversion (which vectorises) gives the u32 one's value.
+        let value = (dmax - d) as i32 as f32 / dmax_f / per_channel;
+        *cue = if s == 1 { value } else { 0.0 };
+    }
+    for ch in 1..maze.n_channels {
+        maze.cues.copy_within(..cells, ch * cells);
+    }
+    Ok(())
 }
 
 /// A general maze on a given structure: distance map, fastest solution and noise-free cues

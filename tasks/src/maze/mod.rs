@@ -11,7 +11,8 @@
 //! - **H** (size 11, 14 steps): an H-shaped maze, goal in one of the four corners, a leading
 //!   and a misleading channel pair, optionally rotated by a quarter turn ([`h`]).
 //!
-//! Start here: [`MazeConfig::generate`] draws a batch; [`Maze`] holds one maze with its distance
+//! Start here: [`MazeConfig::generate`] draws a batch ([`MazeConfig::generate_into`] into
+//! reused buffers); [`Maze`] holds one maze with its distance
 //! map and fastest solution; [`agent`] senses and moves in it.
 //!
 //! Module map: [`config`] (the serde config and its validation), [`general`], [`track`], [`h`]
@@ -33,7 +34,9 @@ pub mod track;
 
 pub use agent::{sense, sense_channels, step, Action, N_ACTIONS, N_SENSORS};
 pub use config::{MazeConfig, MazeKind, MazeQuirks};
-pub use distance::{distance_map, greedy_walk_length, RELABEL_BUDGET};
+pub use distance::{
+    distance_map, distance_map_into, greedy_walk_length, DistanceScratch, RELABEL_BUDGET,
+};
 
 /// A cell `(row, col)` of a maze; row 0 is the top row, column 0 the left column.
 pub type Cell = (usize, usize);
