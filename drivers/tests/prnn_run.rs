@@ -4,14 +4,15 @@
 //! `tests/bad_prnn_configs/` gets the one-line error of its `.expected` file (`WIRING_BLESS=1`
 //! rewrites them — review the diff); the binary runs.
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use wiring_drivers::prnn::{self, RunOptions, Study};
+use wiring_drivers::prnn::{self, Study};
 use wiring_drivers::shard::Shard;
+
+mod common;
+use common::{opts, results, snapshot, table_without, write_config};
 
 const TINY: &str = r#"
 version = 1
@@ -33,78 +34,13 @@ population = 3
 "#;
 
 fn study(text: &str, dir: &Path) -> (Study, PathBuf) {
-    let path = dir.join("tiny.toml");
-    fs::write(&path, text).unwrap();
+    let path = write_config(text, dir);
     (Study::load(&path).unwrap(), path)
-}
-
-fn opts(out: &Path, threads: usize, shard: Shard) -> RunOptions {
-    RunOptions {
-        out: out.to_path_buf(),
-        threads: Some(threads),
-        shard,
-        quiet: true,
-        command: vec!["test".into()],
-    }
-}
-
-/// Every file under `networks/`, with record.json's `timing` removed: what must be identical.
-fn results(run: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for entry in fs::read_dir(run.join("networks")).unwrap() {
-        let dir = entry.unwrap().path();
-        for file in fs::read_dir(&dir).unwrap() {
-            let path = file.unwrap().path();
-            let key = path.strip_prefix(run).unwrap().display().to_string();
-            let mut bytes = fs::read(&path).unwrap();
-            if key.ends_with("record.json") {
-                let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-                assert!(v.as_object_mut().unwrap().remove("timing").is_some());
-                bytes = serde_json::to_vec(&v).unwrap();
-            }
-            out.insert(key, bytes);
-        }
-    }
-    out
 }
 
 /// study.csv without its timing columns.
 fn table(run: &Path) -> String {
-    let text = fs::read_to_string(run.join("study.csv")).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    let timing: Vec<usize> = ["train_seconds", "evaluate_seconds"]
-        .iter()
-        .map(|c| header.iter().position(|h| h == c).unwrap())
-        .collect();
-    text.lines()
-        .map(|l| {
-            l.split(',')
-                .enumerate()
-                .filter(|(i, _)| !timing.contains(i))
-                .map(|(_, f)| f)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// (path, inode, mtime) of every file under `dir`, recursively, sorted.
-fn snapshot(dir: &Path) -> Vec<(String, u64, i64, i64)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            let m = fs::metadata(&p).unwrap();
-            if m.is_dir() {
-                stack.push(p.clone());
-            }
-            out.push((p.display().to_string(), m.ino(), m.mtime(), m.mtime_nsec()));
-        }
-    }
-    out.sort();
-    out
+    table_without(run, &["train_seconds", "evaluate_seconds"])
 }
 
 #[test]

@@ -1,0 +1,90 @@
+//! What the run-directory tests of both studies share: run options, the result files that
+//! must be identical, the study table without its timing columns, and a snapshot of files
+//! that proves nothing was rewritten.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use wiring_drivers::shard::Shard;
+use wiring_drivers::study::RunOptions;
+
+/// Writes `text` as `dir/tiny.toml` and returns the path.
+pub fn write_config(text: &str, dir: &Path) -> PathBuf {
+    let path = dir.join("tiny.toml");
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// Quiet options for a run into `out`.
+pub fn opts(out: &Path, threads: usize, shard: Shard) -> RunOptions {
+    RunOptions {
+        out: out.to_path_buf(),
+        threads: Some(threads),
+        shard,
+        quiet: true,
+        command: vec!["test".into()],
+    }
+}
+
+/// Every file under `networks/`, with record.json's `timing` removed: what must be identical.
+pub fn results(run: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in fs::read_dir(run.join("networks")).unwrap() {
+        let dir = entry.unwrap().path();
+        for file in fs::read_dir(&dir).unwrap() {
+            let path = file.unwrap().path();
+            let key = path.strip_prefix(run).unwrap().display().to_string();
+            let mut bytes = fs::read(&path).unwrap();
+            if key.ends_with("record.json") {
+                let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                assert!(v.as_object_mut().unwrap().remove("timing").is_some());
+                bytes = serde_json::to_vec(&v).unwrap();
+            }
+            out.insert(key, bytes);
+        }
+    }
+    out
+}
+
+/// study.csv without the columns named in `timing`.
+pub fn table_without(run: &Path, timing: &[&str]) -> String {
+    let text = fs::read_to_string(run.join("study.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let drop: Vec<usize> = timing
+        .iter()
+        .map(|c| header.iter().position(|h| h == c).unwrap())
+        .collect();
+    text.lines()
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| !drop.contains(i))
+                .map(|(_, f)| f)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// (path, inode, mtime) of every file under `dir`, recursively, sorted.
+pub fn snapshot(dir: &Path) -> Vec<(String, u64, i64, i64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let m = fs::metadata(&p).unwrap();
+            if m.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push((p.display().to_string(), m.ino(), m.mtime(), m.mtime_nsec()));
+        }
+    }
+    out.sort();
+    out
+}
