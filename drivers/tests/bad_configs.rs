@@ -3,60 +3,20 @@
 //! files from the current messages (review the diff!).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use wiring_drivers::sernn::Study;
 
-fn bad_configs() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_configs");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .expect("tests/bad_configs")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    files
-}
+mod common;
+use common::check_bad_configs;
 
 #[test]
 fn every_bad_config_gets_its_one_line_error() {
-    let bless = std::env::var_os("WIRING_BLESS").is_some();
-    let files = bad_configs();
-    assert!(
-        files.len() >= 8,
-        "expected the bad configs, found {files:?}"
-    );
-    let mut failures = Vec::new();
-    for path in files {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .expect("utf-8 name")
-            .to_string();
-        let text = fs::read_to_string(&path).expect("read");
-        let message = match Study::from_toml(&text, &name, path.parent().expect("dir")) {
-            Ok(_) => format!("(accepted: {name} must be refused)"),
-            Err(e) => e.to_string(),
-        };
-        assert!(
-            !message.contains('\n'),
-            "{name}: error spans several lines: {message}"
-        );
-        let expected_path = path.with_extension("expected");
-        if bless {
-            fs::write(&expected_path, format!("{message}\n")).expect("write expected");
-            continue;
-        }
-        let expected = fs::read_to_string(&expected_path)
-            .unwrap_or_else(|_| format!("(no {})", expected_path.display()));
-        if message != expected.trim_end() {
-            failures.push(format!(
-                "{name}:\n  expected: {}\n  got:      {message}",
-                expected.trim_end()
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    check_bad_configs("bad_configs", 8, |text, name, dir| {
+        Study::from_toml(text, name, dir)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    });
 }
 
 #[test]

@@ -12,7 +12,7 @@ use wiring_drivers::prnn::{self, Study};
 use wiring_drivers::shard::Shard;
 
 mod common;
-use common::{opts, results, snapshot, table_without, write_config};
+use common::{check_bad_configs, opts, results, snapshot, table_without, write_config};
 
 const TINY: &str = r#"
 version = 1
@@ -275,53 +275,13 @@ fn refuses_another_study_and_corrupt_records() {
     );
 }
 
-fn bad_configs() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_prnn_configs");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .expect("tests/bad_prnn_configs")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn every_bad_config_gets_its_one_line_error() {
-    let bless = std::env::var_os("WIRING_BLESS").is_some();
-    let files = bad_configs();
-    assert!(
-        files.len() >= 15,
-        "expected the bad configs, found {files:?}"
-    );
-    let mut failures = Vec::new();
-    for path in files {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap()
-            .to_string();
-        let text = fs::read_to_string(&path).unwrap();
-        let message = match Study::from_toml(&text, &name) {
-            Ok(_) => format!("(accepted: {name} must be refused)"),
-            Err(e) => e.to_string(),
-        };
-        assert!(!message.contains('\n'), "{name}: several lines: {message}");
-        let expected_path = path.with_extension("expected");
-        if bless {
-            fs::write(&expected_path, format!("{message}\n")).unwrap();
-            continue;
-        }
-        let expected = fs::read_to_string(&expected_path)
-            .unwrap_or_else(|_| format!("(no {})", expected_path.display()));
-        if message != expected.trim_end() {
-            failures.push(format!(
-                "{name}:\n  expected: {}\n  got:      {message}",
-                expected.trim_end()
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    check_bad_configs("bad_prnn_configs", 15, |text, name, _| {
+        Study::from_toml(text, name)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    });
 }
 
 #[test]

@@ -88,3 +88,51 @@ pub fn snapshot(dir: &Path) -> Vec<(String, u64, i64, i64)> {
     out.sort();
     out
 }
+
+/// Every `*.toml` in `tests/<folder>` must be refused by `parse(text, file name, its folder)`
+/// with the one-line error stored beside it in `*.expected` (`WIRING_BLESS=1` rewrites those
+/// files); at least `min` such configs must exist. Fails listing every mismatch.
+pub fn check_bad_configs(
+    folder: &str,
+    min: usize,
+    parse: impl Fn(&str, &str, &Path) -> Result<(), String>,
+) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(folder);
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= min,
+        "expected the bad configs, found {files:?}"
+    );
+    let bless = std::env::var_os("WIRING_BLESS").is_some();
+    let mut failures = Vec::new();
+    for path in files {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let text = fs::read_to_string(&path).unwrap();
+        let message = match parse(&text, &name, &dir) {
+            Ok(()) => format!("(accepted: {name} must be refused)"),
+            Err(e) => e,
+        };
+        assert!(!message.contains('\n'), "{name}: several lines: {message}");
+        let expected_path = path.with_extension("expected");
+        if bless {
+            fs::write(&expected_path, format!("{message}\n")).unwrap();
+            continue;
+        }
+        let expected = fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| format!("(no {})", expected_path.display()));
+        if message != expected.trim_end() {
+            failures.push(format!(
+                "{name}:\n  expected: {}\n  got:      {message}",
+                expected.trim_end()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
