@@ -1,20 +1,29 @@
 //! General mazes (the default task): an Aldous–Broder tree between two corners, cues that
 //! grow toward the goal.
 //!
-//! Recipe (spec "General maze"), with the order of random draws, all from the caller's `rng`:
+//! Recipe (spec "General maze"), with the order of random draws. Steps 1 and 3 draw from one
+//! bit reservoir per maze (`RandomBits`, fresh at the start of each maze, leftover bits
+//! dropped at its end): 64-bit words `rng.next_u64()` handed out lowest bit first, a request
+//! for `n` bits when fewer are left dropping the rest of the word and drawing the next one;
+//! `below(n)` = `⌈log₂ n⌉` bits, drawn again while the value is `≥ n`. Steps 2, 7, 8 draw
+//! from `rng` directly.
 //!
 //! 1. **Structure** by Aldous–Broder over the cells at odd coordinates `1, 3, …, size−2`
-//!    (`k = (size−1)/2` per axis): start row index, then start column index, each
-//!    `random_range(0..k)`; then per step one `random_range(0..n_allowed)` picking among the
-//!    in-range moves two cells away in the order L, R, U, D. The current cell is opened; if the
+//!    (`k = (size−1)/2` per axis): start row index `below(k)`, then start column index
+//!    `below(k)`; then per step 2-bit direction attempts `0 = L, 1 = R, 2 = U, 3 = D`,
+//!    repeated while the attempt names a move two cells away that leaves the walk grid (so
+//!    the move is uniform over the in-range ones). Attempts come in groups of three: each
+//!    group is `take(6)` from the reservoir, its attempts in bits 0–1, 2–3, 4–5 (with
+//!    `k = 4` a word thus gives ten groups and drops its top 4 bits); the unused attempts of
+//!    the last group are dropped when the walk stops. The current cell is opened; if the
 //!    chosen cell is still closed the wall between is opened and the cell counts as visited.
 //!    The loop stops once all `k²` cells are visited; with the `last_cell_closed` quirk the
 //!    last cell stays closed (one dead-end stub), otherwise it is opened.
 //! 2. **Wall sparsity** p (skipped, no draws, when p = 0): each wall cell not on the border,
 //!    in row-major order, becomes path if `random::<f64>() < p`.
 //! 3. **Start and goal**: among the open corners in the order (1,1), (1,size−2), (size−2,1),
-//!    (size−2,size−2) (`n` of them), `i = random_range(0..n)` is the start and
-//!    `random_range(0..n−1)` indexes the goal among the others.
+//!    (size−2,size−2) (`n` of them), `i = below(n)` is the start and `below(n−1)` indexes
+//!    the goal among the others (both from the reservoir of step 1).
 //! 4. **Distance map** `d` and `dmax` ([`super::distance`]).
 //! 5. **Fastest solution** = greedy walk length − 2.
 //! 6. **Cues**: every channel = `(dmax − d)/dmax × structure / n_channels` (computed in f32).
@@ -26,17 +35,23 @@
 //! Path cells the goal cannot reach (possible only with wall sparsity, e.g. an opened wall
 //! cell whose four neighbours are walls) keep `d = 0`, hence the goal's cue value, as in the
 //! reference; the agent can never stand on them.
+//!
+//! Size 9 without wall sparsity (the study's default) takes a fast path with the same draws
+//! and results, the walk on bit sets and a table of three steps at a time
+//! (module `general9`); the tests compare both paths with the recipe written out literally.
 
 use super::config::MazeConfig;
 use super::distance::{
     distance_map_into, greedy_walk_length, greedy_walk_length_interior, DistanceScratch,
 };
+use super::general9;
 use super::normal::standard_normal;
 use super::{Cell, Layout, Maze, MazeError};
-use rand::Rng;
+use rand::{Rng, RngCore};
 
 /// The structure (`size²`, 1 = path) of an Aldous–Broder maze; see the module docs for the
-/// draws. `last_cell_closed` reproduces the reference's quirk.
+/// draws (start cell and directions, from a fresh `RandomBits` whose unused bits are then
+/// dropped). `last_cell_closed` reproduces the reference's quirk.
 ///
 /// # Panics
 /// If `size` is even or < 3 (the config validates both).
@@ -57,6 +72,105 @@ pub fn aldous_broder_into<R: Rng + ?Sized>(
     rng: &mut R,
     s: &mut Vec<u8>,
 ) {
+    walk_into(size, last_cell_closed, &mut RandomBits::new(), rng, s);
+}
+
+/// Random bits handed out from the least significant end of one `u64` word at a time: a
+/// request for `n` bits when fewer than `n` are left first drops the rest and draws a new
+/// word with `rng.next_u64()`. One general maze draws all its choices from one of these
+/// (fresh, i.e. empty, at the start of the maze).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RandomBits {
+    /// The unused bits, lowest first.
+    pub(crate) word: u64,
+    /// How many bits of `word` are unused (the rest of it is zero).
+    pub(crate) left: u32,
+}
+
+impl RandomBits {
+    /// An empty reservoir (its first request draws a word).
+    pub(crate) const fn new() -> Self {
+        Self { word: 0, left: 0 }
+    }
+
+    /// The next `n ≤ 63` bits as a number in `0..2ⁿ` (the lowest unused bit is its lowest).
+    #[inline(always)]
+    pub(crate) fn take<R: RngCore + ?Sized>(&mut self, n: u32, rng: &mut R) -> u64 {
+        debug_assert!(n < 64);
+        if self.left < n {
+            self.word = rng.next_u64();
+            self.left = 64;
+        }
+        let v = self.word & ((1u64 << n) - 1);
+        self.word >>= n;
+        self.left -= n;
+        v
+    }
+
+    /// A uniform draw from `0..n` (`n ≥ 1`): `⌈log₂ n⌉` bits ([`take`](Self::take)), drawn
+    /// again while the value is `≥ n` (none for `n = 1`).
+    #[inline]
+    pub(crate) fn below<R: RngCore + ?Sized>(&mut self, n: usize, rng: &mut R) -> usize {
+        debug_assert!(n >= 1);
+        let bits = usize::BITS - (n - 1).leading_zeros();
+        loop {
+            let v = self.take(bits, rng) as usize;
+            if v < n {
+                return v;
+            }
+        }
+    }
+}
+
+/// The walk's direction draws: 2 bits per attempt (`0 = L, 1 = R, 2 = U, 3 = D`), taken
+/// from the reservoir in groups of three attempts (`take(6)`, the first attempt in the lowest
+/// bits); attempts of the last group left when the walk stops are dropped.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Directions {
+    group: u64,
+    left: u32,
+}
+
+impl Directions {
+    /// One step's direction at walk cell `(a, b)` of the `k × k` walk grid: attempts until
+    /// one names a move two cells away that stays inside the grid — uniform over the in-range
+    /// moves (rejection keeps the accepted values equally likely).
+    #[inline]
+    pub(crate) fn next<R: RngCore + ?Sized>(
+        &mut self,
+        (a, b): (usize, usize),
+        k: usize,
+        bits: &mut RandomBits,
+        rng: &mut R,
+    ) -> usize {
+        // Bit `dir` set iff that move stays inside the walk grid.
+        let allowed = usize::from(b > 0)
+            | usize::from(b + 1 < k) << 1
+            | usize::from(a > 0) << 2
+            | usize::from(a + 1 < k) << 3;
+        loop {
+            if self.left == 0 {
+                (self.group, self.left) = (bits.take(6, rng), 3);
+            }
+            let dir = (self.group & 3) as usize;
+            self.group >>= 2;
+            self.left -= 1;
+            if allowed >> dir & 1 == 1 {
+                return dir;
+            }
+        }
+    }
+}
+
+/// The walk of step 1 (any size) into `s`, drawing from `bits`: start row and column index
+/// `bits.below(k)` each, then [`Directions`].
+pub(crate) fn walk_into<R: RngCore + ?Sized>(
+    size: usize,
+    last_cell_closed: bool,
+    bits: &mut RandomBits,
+    rng: &mut R,
+    s: &mut Vec<u8>,
+) {
     assert!(
         size % 2 == 1 && size >= 3,
         "aldous_broder: size must be odd and ≥ 3"
@@ -65,14 +179,13 @@ pub fn aldous_broder_into<R: Rng + ?Sized>(
     s.clear();
     s.resize(size * size, 0);
     // Walk cell (a, b) of the k × k walk grid is grid cell (1 + 2a, 1 + 2b), at index `at`.
-    let mut a = rng.random_range(0..k);
-    let mut b = rng.random_range(0..k);
+    let mut a = bits.below(k, rng);
+    let mut b = bits.below(k, rng);
     let mut at = (1 + 2 * a) * size + 1 + 2 * b;
     let mut unvisited = k * k - 1;
+    let mut directions = Directions::default();
     // Per direction L, R, U, D: the change of (a, b), of the grid index two cells away and
     // one cell away (the wall between), as wrapping additions.
-    // Table look-ups instead of branches: the direction is random, so a branch on it would
-    // be mispredicted every other step.
     let step_a: [usize; 4] = [0, 0, usize::MAX, 1];
     let step_b: [usize; 4] = [usize::MAX, 1, 0, 0];
     let step_at: [usize; 4] = [
@@ -84,19 +197,7 @@ pub fn aldous_broder_into<R: Rng + ?Sized>(
     let step_wall: [usize; 4] = [1usize.wrapping_neg(), 1, size.wrapping_neg(), size];
     while unvisited > 0 {
         s[at] = 1;
-        // The in-range moves two cells away, in the order L, R, U, D (written branch-free:
-        // each candidate is stored at `n` and kept by advancing `n`).
-        let mut allowed = [0u8; 4];
-        let mut n = 0;
-        allowed[n] = 0;
-        n += usize::from(b > 0);
-        allowed[n] = 1;
-        n += usize::from(b + 1 < k);
-        allowed[n] = 2;
-        n += usize::from(a > 0);
-        allowed[n] = 3;
-        n += usize::from(a + 1 < k);
-        let dir = usize::from(allowed[random_below(rng, n)]);
+        let dir = directions.next((a, b), k, bits, rng);
         let next = at.wrapping_add(step_at[dir]);
         // A closed cell: open the wall between and count it visited.
         let fresh = s[next] == 0;
@@ -109,23 +210,6 @@ pub fn aldous_broder_into<R: Rng + ?Sized>(
     if !last_cell_closed {
         s[at] = 1;
     }
-}
-
-/// `rng.random_range(0..n)` for `1 ≤ n ≤ u32::MAX`, written out so that it inlines into the
-/// walk (the library's call was half of the walk's time): rand 0.9's `usize` range sampling
-/// (Canon's method on `u32`, without the crate's `unbiased` feature) — one `u32` draw `x`,
-/// `(hi, lo) = x·n` as a 64-bit product; if `lo > 2³² − n`, a second draw `y` and
-/// `hi += carry(lo + ⌊y·n / 2³²⌋)`. Same draws and values (tested against the library).
-#[inline(always)]
-fn random_below<R: Rng + ?Sized>(rng: &mut R, n: usize) -> usize {
-    let range = n as u32;
-    let wide = u64::from(rng.random::<u32>()) * u64::from(range);
-    let (mut hi, lo) = ((wide >> 32) as u32, wide as u32);
-    if lo > range.wrapping_neg() {
-        let new_hi = ((u64::from(rng.random::<u32>()) * u64::from(range)) >> 32) as u32;
-        hi += u32::from(lo.checked_add(new_hi).is_none());
-    }
-    hi as usize
 }
 
 /// The four corner cells in the reference's order.
@@ -174,39 +258,44 @@ pub(crate) fn build_into<R: Rng + ?Sized>(
     maze: &mut Maze,
     scratch: &mut DistanceScratch,
 ) -> Result<(), MazeError> {
-    let structure = &mut maze.structure;
-    aldous_broder_into(size, cfg.quirks.last_cell_closed, rng, structure);
-    if cfg.wall_sparsity > 0.0 {
-        for r in 1..size - 1 {
-            for c in 1..size - 1 {
-                let i = r * size + c;
-                if structure[i] == 0 && rng.random::<f64>() < cfg.wall_sparsity {
-                    structure[i] = 1;
+    if size == general9::SIZE && cfg.wall_sparsity == 0.0 {
+        general9::build_into(cfg.n_channels, cfg.quirks.last_cell_closed, rng, maze);
+    } else {
+        let mut bits = RandomBits::new();
+        let structure = &mut maze.structure;
+        walk_into(size, cfg.quirks.last_cell_closed, &mut bits, rng, structure);
+        if cfg.wall_sparsity > 0.0 {
+            for r in 1..size - 1 {
+                for c in 1..size - 1 {
+                    let i = r * size + c;
+                    if structure[i] == 0 && rng.random::<f64>() < cfg.wall_sparsity {
+                        structure[i] = 1;
+                    }
                 }
             }
         }
-    }
-    let mut open = [(0, 0); 4];
-    let mut n = 0;
-    for cell in corners(size) {
-        if structure[cell.0 * size + cell.1] == 1 {
-            open[n] = cell;
-            n += 1;
+        let mut open = [(0, 0); 4];
+        let mut n = 0;
+        for cell in corners(size) {
+            if structure[cell.0 * size + cell.1] == 1 {
+                open[n] = cell;
+                n += 1;
+            }
         }
+        // Aldous–Broder leaves at most one cell closed, so n ≥ 3 for size ≥ 5.
+        if n < 2 {
+            return Err(MazeError::TooFewOpenCorners { open: n });
+        }
+        let i = bits.below(n, rng);
+        let j = bits.below(n - 1, rng);
+        let j = if j >= i { j + 1 } else { j };
+        maze.size = size;
+        maze.n_channels = cfg.n_channels;
+        maze.start = open[i];
+        maze.goal = open[j];
+        maze.layout = Layout::General;
+        fill_unchecked(maze, cfg.quirks.relabel_distances, scratch)?;
     }
-    // Aldous–Broder leaves at most one cell closed, so n ≥ 3 for size ≥ 5.
-    if n < 2 {
-        return Err(MazeError::TooFewOpenCorners { open: n });
-    }
-    let i = rng.random_range(0..n);
-    let j = rng.random_range(0..n - 1);
-    let j = if j >= i { j + 1 } else { j };
-    maze.size = size;
-    maze.n_channels = cfg.n_channels;
-    maze.start = open[i];
-    maze.goal = open[j];
-    maze.layout = Layout::General;
-    fill_unchecked(maze, cfg.quirks.relabel_distances, scratch)?;
     if cfg.maze_noise > 0.0 {
         add_noise(maze, cfg.maze_noise, 1.0, rng);
     }
@@ -369,84 +458,4 @@ pub(crate) fn add_noise<R: Rng + ?Sized>(maze: &mut Maze, sigma: f64, upper: f64
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rand::SeedableRng;
-    use rand_xoshiro::Xoshiro256PlusPlus;
-
-    /// The walk as the spec words it, step by step with grid coordinates: the oracle of the
-    /// branch-free [`aldous_broder`].
-    fn aldous_broder_literal<R: Rng + ?Sized>(
-        size: usize,
-        last_closed: bool,
-        rng: &mut R,
-    ) -> Vec<u8> {
-        let k = (size - 1) / 2;
-        let mut s = vec![0u8; size * size];
-        let mut cur = (
-            1 + 2 * rng.random_range(0..k),
-            1 + 2 * rng.random_range(0..k),
-        );
-        let mut unvisited = k * k - 1;
-        let moves: [(isize, isize); 4] = [(0, -2), (0, 2), (-2, 0), (2, 0)];
-        let hi = size as isize - 2;
-        while unvisited > 0 {
-            s[cur.0 * size + cur.1] = 1;
-            let allowed: Vec<(isize, isize)> = moves
-                .into_iter()
-                .filter(|m| {
-                    let (r, c) = (cur.0 as isize + m.0, cur.1 as isize + m.1);
-                    r >= 1 && c >= 1 && r <= hi && c <= hi
-                })
-                .collect();
-            let m = allowed[rng.random_range(0..allowed.len())];
-            let next = (
-                (cur.0 as isize + m.0) as usize,
-                (cur.1 as isize + m.1) as usize,
-            );
-            if s[next.0 * size + next.1] == 0 {
-                let between = (
-                    (cur.0 as isize + m.0 / 2) as usize,
-                    (cur.1 as isize + m.1 / 2) as usize,
-                );
-                s[between.0 * size + between.1] = 1;
-                unvisited -= 1;
-            }
-            cur = next;
-        }
-        if !last_closed {
-            s[cur.0 * size + cur.1] = 1;
-        }
-        s
-    }
-
-    #[test]
-    fn random_below_is_the_librarys_random_range() {
-        let mut a = Xoshiro256PlusPlus::seed_from_u64(11);
-        let mut b = a.clone();
-        for n in (1..=9).chain([10, 100, 1 << 20, u32::MAX as usize]) {
-            for _ in 0..20_000 {
-                assert_eq!(random_below(&mut a, n), b.random_range(0..n), "n {n}");
-            }
-        }
-        assert_eq!(a.random::<u64>(), b.random::<u64>(), "streams in step");
-    }
-
-    #[test]
-    fn walk_matches_the_literal_recipe_and_draws() {
-        for size in [3usize, 5, 7, 9, 11, 13, 21] {
-            for seed in 0..300u64 {
-                for last_closed in [true, false] {
-                    let mut a = Xoshiro256PlusPlus::seed_from_u64(seed);
-                    let mut b = a.clone();
-                    assert_eq!(
-                        aldous_broder(size, last_closed, &mut a),
-                        aldous_broder_literal(size, last_closed, &mut b),
-                        "size {size} seed {seed}"
-                    );
-                    assert_eq!(a.random::<u64>(), b.random::<u64>(), "streams in step");
-                }
-            }
-        }
-    }
-}
+pub(crate) mod tests;

@@ -28,6 +28,7 @@ pub mod agent;
 pub mod config;
 pub mod distance;
 pub mod general;
+mod general9;
 pub mod h;
 pub mod normal;
 pub mod track;
