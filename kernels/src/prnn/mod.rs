@@ -100,12 +100,14 @@
 //!
 //! **Bit-identity.** Lane `l` of every output equals, bit for bit, the f32 reference run on
 //! network `l` alone, for finite inputs and parameters (non-finite values give non-finite
-//! results in both, with unspecified NaN bits): the same IEEE operations in the same order,
-//! no fused multiply–add (neither side contracts; `wide`'s `+`, `×` are separate
-//! instructions), the same [`softmax_exp`], the same comparisons for ReLU and `max`. What
-//! differs: the population runs every block some lane has in every lane, so where lane `l`
-//! lacks such a block its sums receive extra terms `(+0)·v` (forward, carried adjoints) or `(δ·0)·v`
-//! (gradients of absent blocks). For finite `v` such a term is `±0`, and `s + (±0) = s`
+//! results in both, with unspecified NaN bits): the same IEEE operations in the same order —
+//! every term `w·v` of a matrix–vector or outer product is one fused multiply–add
+//! (`f32::mul_add` in the reference, a vector FMA in the population), every other operation
+//! is unfused on both sides —, the same [`softmax_exp`], the same comparisons for ReLU and
+//! `max`. What differs: the population runs every block some lane has in every lane, so
+//! where lane `l` lacks such a block its sums receive extra terms `(+0)·v` (forward, carried
+//! adjoints) or `(δ·0)·v` (gradients of absent blocks). For finite `v` such a term is `±0`
+//! (exactly, fused or not: an FMA rounds `s + (±0)` once), and `s + (±0) = s`
 //! exactly for every `s ≠ −0` (round-to-nearest; a non-zero `s` is unchanged, `+0 + −0 =
 //! +0`). So it suffices that **no accumulator is ever −0 when such a term arrives**:
 //! - an accumulator that starts at `+0` (`a_t`, `z_t`, the carried adjoints `c^{i,h,o}`,

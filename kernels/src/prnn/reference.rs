@@ -124,7 +124,8 @@ fn weights<'a, T>(net: &PrnnNet<'a, T>, block: Block) -> Option<&'a [T]> {
         .then(|| &net.params[net.dims.block_range(block)])
 }
 
-/// `y[r] += Σ_c w[r, c] x[c]`, `w` is `y.len() × x.len()`, `c` increasing.
+/// `y[r] += Σ_c w[r, c] x[c]`, `w` is `y.len() × x.len()`, `c` increasing, one fused
+/// multiply–add per term.
 #[inline]
 fn matvec_add<T: Real>(w: &[T], x: &[T], y: &mut [T]) {
     let cols = x.len();
@@ -132,31 +133,32 @@ fn matvec_add<T: Real>(w: &[T], x: &[T], y: &mut [T]) {
         let row = &w[r * cols..(r + 1) * cols];
         let mut acc = *yr;
         for (&wc, &xc) in row.iter().zip(x) {
-            acc += wc * xc;
+            acc = acc.mul_add(wc, xc);
         }
         *yr = acc;
     }
 }
 
-/// `y[c] += Σ_r w[r, c] v[r]`, `w` is `v.len() × y.len()`, `r` increasing.
+/// `y[c] += Σ_r w[r, c] v[r]`, `w` is `v.len() × y.len()`, `r` increasing, one fused
+/// multiply–add per term.
 #[inline]
 fn matvec_t_add<T: Real>(w: &[T], v: &[T], y: &mut [T]) {
     let cols = y.len();
     for (r, &vr) in v.iter().enumerate() {
         let row = &w[r * cols..(r + 1) * cols];
         for (yc, &wc) in y.iter_mut().zip(row) {
-            *yc += wc * vr;
+            *yc = yc.mul_add(wc, vr);
         }
     }
 }
 
-/// `g[r, c] += a[r] b[c]`, `g` is `a.len() × b.len()`.
+/// `g[r, c] += a[r] b[c]`, `g` is `a.len() × b.len()`, one fused multiply–add per element.
 #[inline]
 fn outer_add<T: Real>(g: &mut [T], a: &[T], b: &[T]) {
     let cols = b.len();
     for (r, &ar) in a.iter().enumerate() {
         for (gc, &bc) in g[r * cols..(r + 1) * cols].iter_mut().zip(b) {
-            *gc += ar * bc;
+            *gc = gc.mul_add(ar, bc);
         }
     }
 }

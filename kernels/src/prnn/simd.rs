@@ -1,6 +1,7 @@
 //! The population kernel: [`POPULATION_LANES`] networks of one [`PrnnDims`] advance in the
 //! lanes of `wide::f32x8`, lane `l` = network `l`. Every scalar operation of the f32
-//! reference becomes one vector operation, in the same order and unfused, so each lane is
+//! reference becomes one vector operation, in the same order and fused exactly where the
+//! reference fuses (the multiply–adds of matrix–vector and outer products), so each lane is
 //! bit-identical to the reference run on its network alone (the argument, including the
 //! `0·v` terms of absent blocks, is in the module docs of `prnn`, "Population").
 //!
@@ -56,6 +57,22 @@ impl ExpLanes for f32x8 {
 /// [`softmax_exp`] on eight values at once, for tests.
 pub(super) fn exp_lanes(x: Lanes) -> Lanes {
     softmax_exp(f32x8::new(x)).to_array()
+}
+
+/// `a·b + c` with one rounding in every lane, as the reference's `f32::mul_add`: one
+/// instruction where the build has FMA (the x86-64-v3 baseline), else lane by lane (`wide`
+/// would round twice there).
+#[inline(always)]
+fn fma(a: f32x8, b: f32x8, c: f32x8) -> f32x8 {
+    #[cfg(target_feature = "fma")]
+    {
+        a.mul_add(b, c)
+    }
+    #[cfg(not(target_feature = "fma"))]
+    {
+        let (a, b, c) = (a.to_array(), b.to_array(), c.to_array());
+        f32x8::new(core::array::from_fn(|l| a[l].mul_add(b[l], c[l])))
+    }
 }
 
 #[inline(always)]
@@ -253,7 +270,7 @@ fn rows_block<const K: usize>(
         for (c, vc) in v.iter().enumerate() {
             let vc = ld(vc);
             for k in 0..K {
-                acc[k] += ld(&w[k * cols + c]) * vc;
+                acc[k] = fma(ld(&w[k * cols + c]), vc, acc[k]);
             }
         }
     }
@@ -305,7 +322,7 @@ fn cols_block<const K: usize>(
             let vr = ld(vr);
             let row: &[Lanes; K] = w[r * cols + c0..r * cols + c0 + K].try_into().unwrap();
             for k in 0..K {
-                acc[k] += ld(&row[k]) * vr;
+                acc[k] = fma(ld(&row[k]), vr, acc[k]);
             }
         }
     }
@@ -744,7 +761,7 @@ fn outer_tile<'a, const R: usize, const C: usize, I>(
                 None => ld(&delta[r]),
             };
             for c in 0..C {
-                acc[r][c] += a * v[c];
+                acc[r][c] = fma(a, v[c], acc[r][c]);
             }
         }
     }

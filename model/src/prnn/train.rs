@@ -5,14 +5,14 @@ use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::prnn::PrnnVariant;
-use wiring_tasks::maze::{self, Action, Cell, Maze, MazeConfig};
+use wiring_tasks::maze::{self, Action, Cell, LaneMask, Lanes8, Maze, MazeConfig, LANES};
 
 use super::arch::Architecture;
 use super::episode::{argmax, Engine, N_IN, N_OUT};
 use super::network::{Prnn, PrnnAdam};
 use super::recipe::QRecipe;
-use super::trial::{draw_jitter, mean_fitness};
-use crate::rng::stream;
+use super::trial::mean_fitness;
+use crate::rng::{stream, stream_seed};
 use crate::sernn::NetworkSeeds;
 use crate::ModelError;
 
@@ -96,24 +96,40 @@ impl MazeSource {
         &self.mazes[self.order[self.next - 1]]
     }
 
-    /// Reads one value per cache line of the maze the next [`Self::next_maze`] will return
-    /// (when it is in the current batch), for `black_box`: the batch is visited in shuffled
-    /// order and far larger than the caches, so each episode's maze would otherwise arrive
-    /// miss by miss in its first steps; these loads are independent and overlap with the
-    /// running episode.
-    fn touch_next(&self) -> u32 {
+    /// Prefetches every cache line of the maze the next [`Self::next_maze`] will return (when
+    /// it is in the current batch): the batch is visited in shuffled order and far larger
+    /// than the caches, so each episode's maze would otherwise arrive miss by miss in its
+    /// first steps. A prefetch retires at once; plain loads (the fallback off x86-64) hold
+    /// the core until the first miss returns.
+    fn prefetch_next(&self) {
         let Some(&i) = self.order.get(self.next) else {
-            return 0;
+            return;
         };
         let m = &self.mazes[i];
-        let mut sum = m.dmax;
-        sum ^= m
-            .structure
-            .iter()
-            .step_by(64)
-            .fold(0, |s, &v| s ^ u32::from(v));
-        sum ^= m.d.iter().step_by(16).fold(0, |s, &v| s ^ v);
-        sum ^ m.cues.iter().step_by(16).fold(0, |s, v| s ^ v.to_bits())
+        prefetch_lines(&m.structure);
+        prefetch_lines(&m.d);
+        prefetch_lines(&m.cues);
+    }
+}
+
+/// Asks for every cache line of `v` to be brought into L1.
+#[inline]
+fn prefetch_lines<T>(v: &[T]) {
+    let bytes = core::mem::size_of_val(v);
+    let base = v.as_ptr().cast::<i8>();
+    for at in (0..bytes).step_by(64) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `base + at` lies inside `v` (`at < bytes`); a prefetch reads nothing into
+        // the program and never faults.
+        unsafe {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(base.add(at));
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        // SAFETY: as above; a volatile byte read of memory `v` owns.
+        unsafe {
+            core::ptr::read_volatile(base.add(at));
+        }
     }
 }
 
@@ -126,37 +142,98 @@ struct Lane {
     curve_rng: Xoshiro256PlusPlus,
 }
 
-/// Lanes `l` with `mask[l]` draw their jitter `U(0, 1)·scale` into `u[l]` from their own
-/// stream ([`draw_jitter`]).
-fn draw_jitter_lanes(
-    rngs: &mut [Xoshiro256PlusPlus],
-    mask: &[bool],
-    scale: f32,
-    u: &mut [[f32; N_OUT]],
-) {
-    for ((rng, &on), u) in rngs.iter_mut().zip(mask).zip(u) {
-        if on {
-            draw_jitter(rng, scale, u);
-        }
-    }
+/// Per-step streams of one name for a population: lane `l` is lane `l % 8` of `chunks[l / 8]`
+/// ([`Lanes8`]), the stream `name` of network `l` ([`crate::rng::stream`]).
+struct StepStreams {
+    chunks: Vec<Lanes8>,
 }
 
-/// Lanes `l` with `mask[l]` sense (noise σ from their own stream) at `pos[l]` in `mazes[l]`
-/// into `x[l]` ([`maze::sense`]).
-fn sense_all(
-    rngs: &mut [Xoshiro256PlusPlus],
-    mazes: &[&Maze],
-    pos: &[Cell],
-    sigma: f32,
-    mask: &[bool],
-    x: &mut [[f32; N_IN]],
-) -> Result<(), ModelError> {
-    for (l, rng) in rngs.iter_mut().enumerate() {
-        if mask[l] {
-            maze::sense(mazes[l], pos[l], sigma, [true, true], rng, &mut x[l])?;
+impl StepStreams {
+    fn new(plans: &[PrnnPlan], name: &str) -> Self {
+        let chunks = plans
+            .chunks(LANES)
+            .map(|chunk| {
+                Lanes8::from_seeds(core::array::from_fn(|l| {
+                    chunk.get(l).map_or(0, |p| {
+                        stream_seed(p.seeds.study_seed, p.seeds.network_id, name)
+                    })
+                }))
+            })
+            .collect();
+        Self { chunks }
+    }
+
+    /// Each chunk with the mask of its lanes `l` with `on[l]`, and the offset of its lane 0.
+    fn masked<'a>(
+        &'a mut self,
+        on: &'a [bool],
+    ) -> impl Iterator<Item = (&'a mut Lanes8, LaneMask, usize)> + 'a {
+        self.chunks
+            .iter_mut()
+            .zip(on.chunks(LANES))
+            .enumerate()
+            .map(|(c, (rng, on))| {
+                let mut mask: LaneMask = 0;
+                for (l, &b) in on.iter().enumerate() {
+                    mask |= LaneMask::from(b) << l;
+                }
+                (rng, mask, c * LANES)
+            })
+    }
+
+    /// Lanes `l` with `on[l]` draw their jitter `U(0, 1)·scale` into `u[l]` (as
+    /// [`super::trial::draw_jitter`] on their own stream).
+    fn jitter(&mut self, on: &[bool], scale: f32, u: &mut [[f32; N_OUT]]) {
+        for (rng, mask, first) in self.masked(on) {
+            let v: [[f32; LANES]; N_OUT] = core::array::from_fn(|_| rng.uniform_f32(mask, scale));
+            let mut m = mask;
+            while m != 0 {
+                let l = m.trailing_zeros() as usize;
+                m &= m - 1;
+                u[first + l] = core::array::from_fn(|j| v[j][l]);
+            }
         }
     }
-    Ok(())
+
+    /// Lanes `l` with `on[l]` sense (noise σ) at `pos[l]` in `mazes[l]` into `x[l]`
+    /// ([`maze::sense_lanes`], as [`maze::sense`] on their own stream).
+    fn sense(
+        &mut self,
+        mazes: &[&Maze],
+        pos: &[Cell],
+        sigma: f32,
+        on: &[bool],
+        x: &mut [[f32; N_IN]],
+    ) -> Result<(), ModelError> {
+        for (rng, mask, first) in self.masked(on) {
+            maze::sense_lanes(
+                &mazes[first..],
+                &pos[first..],
+                sigma,
+                mask,
+                rng,
+                &mut x[first..],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The ε-test of every lane `l` with `on[l]`: `greedy[l] = U(0, 1) ≥ ε`, else a uniform
+    /// random action into `action[l]` (`random_range(0..5)` on the lane's stream).
+    fn explore(&mut self, on: &[bool], epsilon: f32, greedy: &mut [bool], action: &mut [usize]) {
+        for (rng, mask, first) in self.masked(on) {
+            let v = rng.uniform_f32(mask, 1.0);
+            for l in 0..LANES {
+                if (mask >> l) & 1 == 0 {
+                    continue;
+                }
+                greedy[first + l] = v[l] >= epsilon;
+                if v[l] < epsilon {
+                    action[first + l] = rng.lane(l).random_range(0..N_OUT);
+                }
+            }
+        }
+    }
 }
 
 /// The test set of a network: `recipe.test_mazes` mazes from its `"test"` stream.
@@ -239,15 +316,9 @@ pub fn train_population(
         nets.push(net);
     }
     let n = lanes.len();
-    let streams = |name: &str| -> Vec<Xoshiro256PlusPlus> {
-        plans
-            .iter()
-            .map(|p| stream(p.seeds.study_seed, p.seeds.network_id, name))
-            .collect()
-    };
-    let mut explore = streams("explore");
-    let mut sense_rngs = streams("sense");
-    let mut jitter_rngs = streams("jitter");
+    let mut explore = StepStreams::new(plans, "explore");
+    let mut sense_rngs = StepStreams::new(plans, "sense");
+    let mut jitter_rngs = StepStreams::new(plans, "jitter");
     let mut douts = vec![vec![0.0f32; n_steps * N_OUT]; n];
     let mut engine = Engine::new(variant, dims, n, n_steps)?;
     engine.load(&nets.iter().collect::<Vec<_>>())?;
@@ -340,26 +411,24 @@ pub fn train_population(
         }
         let mazes: Vec<&Maze> = lanes.iter().map(|lane| lane.source.current()).collect();
         for lane in &lanes {
-            std::hint::black_box(lane.source.touch_next());
+            lane.source.prefetch_next();
         }
         let net_refs: Vec<&Prnn<f32>> = nets.iter().collect();
         engine.reset();
         for t in 0..n_steps {
             // 1–2: sense; ε-greedy choice.
-            sense_all(&mut sense_rngs, &mazes, &pos, sigma, &active, &mut x)?;
-            for l in 0..n {
-                greedy[l] = active[l] && explore[l].random::<f32>() >= epsilon;
-                if active[l] && !greedy[l] {
-                    action[l] = explore[l].random_range(0..N_OUT);
-                }
+            sense_rngs.sense(&mazes, &pos, sigma, &active, &mut x)?;
+            for (g, &a) in greedy.iter_mut().zip(&active) {
+                *g &= a;
             }
+            explore.explore(&active, epsilon, &mut greedy, &mut action);
             // 3: the recorded forward — with the greedy lanes' probe fused in (same input,
             // its own jitter drawn first, as a separate probe forward would).
             let fused_probe = recipe.separate_greedy_forward && greedy.iter().any(|&g| g);
             if fused_probe {
-                draw_jitter_lanes(&mut jitter_rngs, &greedy, jitter, &mut u_probe);
+                jitter_rngs.jitter(&greedy, jitter, &mut u_probe);
             }
-            draw_jitter_lanes(&mut jitter_rngs, &active, jitter, &mut u);
+            jitter_rngs.jitter(&active, jitter, &mut u);
             if fused_probe {
                 engine.advance_probe(
                     &net_refs,
@@ -399,8 +468,8 @@ pub fn train_population(
                 pos[l] = maze::step(m, pos[l], Action::ALL[action[l]]);
                 reward[l] = scale * (m.progress(pos[l]) - r0[l]);
             }
-            sense_all(&mut sense_rngs, &mazes, &pos, sigma, &active, &mut x)?;
-            draw_jitter_lanes(&mut jitter_rngs, &active, jitter, &mut u);
+            sense_rngs.sense(&mazes, &pos, sigma, &active, &mut x)?;
+            jitter_rngs.jitter(&active, jitter, &mut u);
             engine.probe(&net_refs, &active, &x, &u, &mut next_out)?;
             // 5–6: target, loss, stop on the goal.
             for l in 0..n {

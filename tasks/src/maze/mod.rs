@@ -18,7 +18,7 @@
 //! Module map: [`config`] (the serde config and its validation), [`general`], [`track`], [`h`]
 //! (one maze kind each), [`distance`] (distance map and the greedy fastest walk), [`agent`]
 //! (actions, moves, sensing), [`normal`] (inline standard normal draws, identical to
-//! `rand_distr`'s).
+//! `rand_distr`'s), [`lanes`] (eight per-network streams in lockstep, and sensing from them).
 //!
 //! ## Reproducibility
 //! Every random draw comes from the caller's generator, in an order fixed and documented in
@@ -30,6 +30,7 @@ pub mod distance;
 pub mod general;
 mod general9;
 pub mod h;
+pub mod lanes;
 pub mod normal;
 pub mod track;
 
@@ -38,6 +39,7 @@ pub use config::{MazeConfig, MazeKind, MazeQuirks};
 pub use distance::{
     distance_map, distance_map_into, greedy_walk_length, DistanceScratch, RELABEL_BUDGET,
 };
+pub use lanes::{sense_lanes, LaneMask, Lanes8, LANES};
 
 /// A cell `(row, col)` of a maze; row 0 is the top row, column 0 the left column.
 pub type Cell = (usize, usize);

@@ -14,6 +14,7 @@
 
 use rand::distr::Open01;
 use rand::Rng;
+use wide::{f64x4, u64x4, CmpLt};
 
 /// The start of the tail (`X[1]`).
 #[allow(clippy::excessive_precision)] // the published digits, verbatim
@@ -214,6 +215,21 @@ pub fn standard_normal_after_miss<R: Rng + ?Sized>(rng: &mut R, miss: ZigguratMi
 #[inline(always)]
 pub fn standard_normal_f32<R: Rng + ?Sized>(rng: &mut R) -> f32 {
     standard_normal(rng) as f32
+}
+
+/// [`fast_path`] of four `u64`s at once: the four `x = u·X[i]` and a bit mask of the lanes
+/// accepted (`|x| < X[i+1]`, bit `j` for lane `j`). A rejected lane's `x` is not a draw; run
+/// [`fast_path`] on its bits for the slow path.
+#[inline(always)]
+pub fn fast_path_x4(bits: u64x4) -> (f64x4, u32) {
+    let b = bits.to_array();
+    let i = b.map(|b| (b & 0xff) as usize);
+    let edge = f64x4::new(i.map(|i| ZIG_NORM_X[i]));
+    let next = f64x4::new(i.map(|i| ZIG_NORM_X[i + 1]));
+    let mantissa = (bits >> 12u32) | u64x4::splat(1024u64 << 52);
+    let u: f64x4 = bytemuck::cast::<u64x4, f64x4>(mantissa) - f64x4::splat(3.0);
+    let x = u * edge;
+    (x, x.abs().cmp_lt(next).move_mask() as u32)
 }
 
 /// The tail (layer 0) or the wedge test of layer `i`; `None` means draw again.

@@ -1,0 +1,393 @@
+//! Eight random streams in lockstep: the per-step draws of a population of networks (sensor
+//! noise, output jitter, exploration), one lane per network, each lane the very stream its
+//! network would use alone.
+//!
+//! [`Lanes8`] holds eight Xoshiro256++ generators as four state arrays of eight words
+//! (structure of arrays), so one draw of every lane is a handful of vector instructions
+//! instead of eight dependent scalar generators whose state round-trips through memory. Lane
+//! `l` seeded with [`Lanes8::from_seeds`]`(seeds)` yields exactly the words of
+//! `Xoshiro256PlusPlus::seed_from_u64(seeds[l])`; every drawing method takes a lane mask, and
+//! a lane outside it does not advance. [`Lanes8::lane`] borrows one lane as an ordinary
+//! [`RngCore`] for the rare draw that is not in lockstep (a ziggurat miss, a random action),
+//! so each lane sees one sequence of draws whatever the others do.
+//!
+//! The values drawn are those of the scalar library calls they replace, bit for bit:
+//! [`Lanes8::uniform_f32`] is `rng.random::<f32>()` (`(next_u32 >> 8)·2⁻²⁴`), and
+//! [`sense_lanes`] draws its sensor noise as [`super::agent::sense`] does, with the ziggurat
+//! of [`super::normal`].
+
+use rand::RngCore;
+use wide::{f32x8, f64x4, u64x4, CmpGt, CmpLt};
+
+use super::agent::N_SENSORS;
+use super::normal::{fast_path, fast_path_x4, standard_normal_after_miss};
+use super::{Cell, Maze, MazeError};
+
+/// Streams in a [`Lanes8`].
+pub const LANES: usize = 8;
+
+/// Which lanes draw: bit `l` set ⇔ lane `l` draws (and advances).
+pub type LaneMask = u8;
+
+/// Eight Xoshiro256++ streams in lockstep (see the module docs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lanes8 {
+    /// `s[h][j]` = word `j` of the states of lanes `4h..4h + 4`.
+    s: [[u64x4; 4]; 2],
+}
+
+/// SplitMix64, as `rand_xoshiro` seeds a Xoshiro256++ from a `u64`.
+fn splitmix64(x: &mut u64) -> u64 {
+    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[inline(always)]
+fn rotl(x: u64x4, k: u32) -> u64x4 {
+    (x << k) | (x >> (64 - k))
+}
+
+/// All ones in the lanes of half `h` (lanes `4h..4h + 4`) that `mask` selects, else zero.
+#[inline(always)]
+fn half_mask(mask: LaneMask, h: usize) -> u64x4 {
+    let bits = u64x4::new([1, 2, 4, 8]);
+    (u64x4::splat(u64::from(mask >> (4 * h))) & bits).cmp_eq(bits)
+}
+
+/// `u` (integral, < 2⁵²) as `f64`, exactly: its bits under the exponent of 2⁵², minus 2⁵².
+#[inline(always)]
+fn small_to_f64(u: u64x4) -> f64x4 {
+    const TWO52: u64 = 0x4330_0000_0000_0000;
+    let f: f64x4 = bytemuck::cast(u | u64x4::splat(TWO52));
+    f - f64x4::splat(f64::from_bits(TWO52))
+}
+
+impl Lanes8 {
+    /// Lane `l` = `Xoshiro256PlusPlus::seed_from_u64(seeds[l])` (four SplitMix64 words; never
+    /// all zero, as SplitMix64 is a bijection of distinct counters).
+    pub fn from_seeds(seeds: [u64; LANES]) -> Self {
+        let mut words = [[0u64; LANES]; 4];
+        for (l, &seed) in seeds.iter().enumerate() {
+            let mut x = seed;
+            for word in &mut words {
+                word[l] = splitmix64(&mut x);
+            }
+        }
+        let half = |h: usize| {
+            words.map(|w| u64x4::new([w[4 * h], w[4 * h + 1], w[4 * h + 2], w[4 * h + 3]]))
+        };
+        Self {
+            s: [half(0), half(1)],
+        }
+    }
+
+    /// One `u64` from every lane in `mask` (others: 0, not advanced), lanes `4h..4h + 4` in
+    /// half `h`: Xoshiro256++'s `rotl(s0 + s3, 23) + s0`, then its state transition.
+    #[inline(always)]
+    pub fn next_bits(&mut self, mask: LaneMask) -> [u64x4; 2] {
+        let mut out = [u64x4::ZERO; 2];
+        for (h, (state, out)) in self.s.iter_mut().zip(&mut out).enumerate() {
+            let keep = half_mask(mask, h);
+            let [s0, s1, s2, s3] = *state;
+            let r = rotl(s0 + s3, 23) + s0;
+            let t = s1 << 17u32;
+            let n2 = s2 ^ s0;
+            let n3 = s3 ^ s1;
+            let n1 = s1 ^ n2;
+            let n0 = s0 ^ n3;
+            let n2 = n2 ^ t;
+            let n3 = rotl(n3, 45);
+            *state = [
+                keep.blend(n0, s0),
+                keep.blend(n1, s1),
+                keep.blend(n2, s2),
+                keep.blend(n3, s3),
+            ];
+            *out = r & keep;
+        }
+        out
+    }
+
+    /// [`Self::next_bits`] as an array, lane `l` at `l`.
+    #[inline(always)]
+    pub fn next_u64(&mut self, mask: LaneMask) -> [u64; LANES] {
+        let [a, b] = self.next_bits(mask).map(u64x4::to_array);
+        [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]]
+    }
+
+    /// `rng.random::<f32>() · scale` from every lane in `mask` (others: 0): `U[0, 1)` as
+    /// `(next_u32 >> 8)·2⁻²⁴`, `next_u32` being the high half of `next_u64`.
+    #[inline(always)]
+    pub fn uniform_f32(&mut self, mask: LaneMask, scale: f32) -> [f32; LANES] {
+        let [a, b] = self.next_bits(mask).map(|bits| {
+            // The top 24 bits, exact in f64 and then in f32.
+            small_to_f64(bits >> 40u32).to_array().map(|v| v as f32)
+        });
+        let mut out = [0.0f32; LANES];
+        for (o, v) in out.iter_mut().zip(a.into_iter().chain(b)) {
+            *o = v * (1.0 / (1u32 << 24) as f32) * scale;
+        }
+        out
+    }
+
+    /// Lane `l` as a scalar generator (its draws advance only that lane).
+    ///
+    /// # Panics
+    /// If `l ≥ 8`.
+    #[inline]
+    pub fn lane(&mut self, l: usize) -> Lane<'_> {
+        assert!(l < LANES, "Lanes8::lane: lane {l} of {LANES}");
+        Lane {
+            s: &mut self.s[l / 4],
+            l: l % 4,
+        }
+    }
+}
+
+/// One lane of a [`Lanes8`], borrowed as a Xoshiro256++ generator.
+pub struct Lane<'a> {
+    s: &'a mut [u64x4; 4],
+    l: usize,
+}
+
+impl RngCore for Lane<'_> {
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        let l = self.l;
+        let mut w = self.s.map(|w| w.to_array()[l]);
+        let r = w[0].wrapping_add(w[3]).rotate_left(23).wrapping_add(w[0]);
+        let t = w[1] << 17;
+        w[2] ^= w[0];
+        w[3] ^= w[1];
+        w[1] ^= w[2];
+        w[0] ^= w[3];
+        w[2] ^= t;
+        w[3] = w[3].rotate_left(45);
+        for (s, v) in self.s.iter_mut().zip(w) {
+            s.as_array_mut()[l] = v;
+        }
+        r
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+    }
+}
+
+/// [`super::agent::sense`] for every lane in `mask` at once: lane `l` senses `mazes[l]` at
+/// `pos[l]` into `out[l]`, its noise from lane `l` of `rng` — the same draws and values as
+/// `sense(mazes[l], pos[l], sigma_s, [true, true], &mut rng_l, &mut out[l])` with lane `l`'s
+/// stream as `rng_l`. Lanes outside `mask` are not touched (their `mazes` and `pos` entries
+/// are not read).
+///
+/// # Errors
+/// [`MazeError::SensorChannels`] if a sensing lane's maze does not have 2 channels.
+///
+/// # Panics
+/// If a sensing lane's `pos` is not an interior cell of its maze.
+pub fn sense_lanes(
+    mazes: &[&Maze],
+    pos: &[Cell],
+    sigma_s: f32,
+    mask: LaneMask,
+    rng: &mut Lanes8,
+    out: &mut [[f32; 2 * N_SENSORS]],
+) -> Result<(), MazeError> {
+    // The cues of every sensing lane, entry-major (`cue[k][l]`), so that the noise and the
+    // clipping are one vector operation per entry.
+    let mut cue = [[0.0f32; LANES]; 2 * N_SENSORS];
+    let mut m = mask;
+    while m != 0 {
+        let l = m.trailing_zeros() as usize;
+        m &= m - 1;
+        let (maze, p) = (mazes[l], pos[l]);
+        if maze.n_channels != 2 {
+            return Err(MazeError::SensorChannels {
+                n_channels: maze.n_channels,
+            });
+        }
+        let n = maze.size;
+        assert!(
+            p.0 >= 1 && p.1 >= 1 && p.0 + 1 < n && p.1 + 1 < n,
+            "sense_lanes: position {p:?} is not an interior cell of a size-{n} maze"
+        );
+        let centre = p.0 * n + p.1;
+        let (ch0, ch1) = maze.cues.split_at(n * n);
+        for (s, i) in [centre - 1, centre + 1, centre - n, centre + n]
+            .into_iter()
+            .enumerate()
+        {
+            cue[2 * s][l] = ch0[i];
+            cue[2 * s + 1][l] = ch1[i];
+        }
+    }
+    if sigma_s != 0.0 {
+        // Draw k of every lane, then the next: each lane's draws stay in its own order, and
+        // a lane that misses the ziggurat's fast path finishes that draw on its own stream
+        // first.
+        let sigma = f32x8::splat(sigma_s);
+        for c in &mut cue {
+            let bits = rng.next_bits(mask);
+            let mut z = [0.0f64; LANES];
+            let mut missed: u32 = 0;
+            for (h, bits) in bits.into_iter().enumerate() {
+                let (x, accepted) = fast_path_x4(bits);
+                z[4 * h..4 * h + 4].copy_from_slice(&x.to_array());
+                missed |= (!accepted & 0xf) << (4 * h);
+            }
+            missed &= u32::from(mask);
+            while missed != 0 {
+                let l = missed.trailing_zeros() as usize;
+                missed &= missed - 1;
+                let bits = bits[l / 4].to_array()[l % 4];
+                if let Err(miss) = fast_path(bits) {
+                    z[l] = standard_normal_after_miss(&mut rng.lane(l), miss);
+                }
+            }
+            // `x + σ·z` as two roundings, as the scalar code.
+            *c = (f32x8::new(*c) + sigma * f32x8::new(z.map(|v| v as f32))).to_array();
+        }
+    }
+    // `f32::clamp(0, 1)` exactly (NaN and −0 kept), by compare and blend.
+    let (lo, hi) = (f32x8::ZERO, f32x8::ONE);
+    for c in &mut cue {
+        let x = f32x8::new(*c);
+        let x = x.cmp_lt(lo).blend(lo, x);
+        *c = x.cmp_gt(hi).blend(hi, x).to_array();
+    }
+    let mut m = mask;
+    while m != 0 {
+        let l = m.trailing_zeros() as usize;
+        m &= m - 1;
+        out[l] = core::array::from_fn(|k| cue[k][l]);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::maze::{agent::sense, MazeConfig};
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn seeds() -> [u64; LANES] {
+        core::array::from_fn(|l| 0x5EED_0000 + 7919 * l as u64)
+    }
+
+    fn scalar() -> Vec<Xoshiro256PlusPlus> {
+        seeds()
+            .iter()
+            .map(|&s| Xoshiro256PlusPlus::seed_from_u64(s))
+            .collect()
+    }
+
+    /// A mask sequence that switches lanes on and off irregularly.
+    fn mask_at(k: usize) -> LaneMask {
+        (((k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as u8) | 1
+    }
+
+    #[test]
+    fn every_lane_is_its_scalar_stream_under_any_mask() {
+        let mut lanes = Lanes8::from_seeds(seeds());
+        let mut reference = scalar();
+        for k in 0..10_000 {
+            let mask = mask_at(k);
+            match k % 3 {
+                0 => {
+                    let got = lanes.next_u64(mask);
+                    for (l, rng) in reference.iter_mut().enumerate() {
+                        let want = if (mask >> l) & 1 == 1 {
+                            rng.next_u64()
+                        } else {
+                            0
+                        };
+                        assert_eq!(got[l], want, "draw {k} lane {l}");
+                    }
+                }
+                1 => {
+                    let got = lanes.uniform_f32(mask, 0.001);
+                    for (l, rng) in reference.iter_mut().enumerate() {
+                        let want = if (mask >> l) & 1 == 1 {
+                            rng.random::<f32>() * 0.001
+                        } else {
+                            0.0
+                        };
+                        assert_eq!(got[l].to_bits(), want.to_bits(), "draw {k} lane {l}");
+                    }
+                }
+                _ => {
+                    // One lane alone, through the scalar view, with the library's own range
+                    // sampling on top.
+                    let l = k % LANES;
+                    let got: usize = lanes.lane(l).random_range(0..5);
+                    assert_eq!(got, reference[l].random_range(0..5), "draw {k} lane {l}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sensing_in_lanes_is_sensing_lane_by_lane() {
+        let cfg = MazeConfig {
+            maze_noise: 0.1,
+            ..MazeConfig::default()
+        };
+        let mazes = cfg
+            .generate(64, &mut Xoshiro256PlusPlus::seed_from_u64(3))
+            .unwrap();
+        let mut lanes = Lanes8::from_seeds(seeds());
+        let mut reference = scalar();
+        let mut walk = Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut misses = 0;
+        for k in 0..20_000 {
+            let mask = mask_at(k);
+            let sigma = [0.05, 0.0, 3.0][k % 3];
+            let chosen: Vec<&Maze> = (0..LANES).map(|l| &mazes[(k + 9 * l) % 64]).collect();
+            let pos: Vec<Cell> = chosen
+                .iter()
+                .map(|m| {
+                    let open: Vec<Cell> = (0..m.size * m.size)
+                        .filter(|&i| m.structure[i] == 1)
+                        .map(|i| (i / m.size, i % m.size))
+                        .collect();
+                    open[walk.random_range(0..open.len())]
+                })
+                .collect();
+            let mut got = [[f32::NAN; 8]; LANES];
+            sense_lanes(&chosen, &pos, sigma, mask, &mut lanes, &mut got).unwrap();
+            for (l, rng) in reference.iter_mut().enumerate() {
+                if (mask >> l) & 1 == 0 {
+                    assert!(got[l].iter().all(|x| x.is_nan()), "lane {l} was touched");
+                    continue;
+                }
+                if sigma != 0.0 {
+                    // Does one of this call's draws leave the ziggurat's fast path?
+                    let mut peek = rng.clone();
+                    misses += usize::from((0..8).any(|_| fast_path(peek.next_u64()).is_err()));
+                }
+                let mut want = [0.0f32; 8];
+                sense(chosen[l], pos[l], sigma, [true, true], rng, &mut want).unwrap();
+                let (g, w) = (got[l].map(f32::to_bits), want.map(f32::to_bits));
+                assert_eq!(g, w, "step {k} lane {l}");
+            }
+        }
+        assert!(misses > 100, "only {misses} calls took the slow path");
+        // Still in step after all that.
+        let last = lanes.next_u64(0xff);
+        for (l, rng) in reference.iter_mut().enumerate() {
+            assert_eq!(last[l], rng.next_u64(), "lane {l}");
+        }
+    }
+}
