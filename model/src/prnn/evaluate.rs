@@ -2,7 +2,6 @@
 //! its robustness area, the cue- and wall-sparsity sweeps, input sensitivity and coherence,
 //! the memory curve, weight norms.
 
-use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 use wiring_kernels::prnn::{memory_jacobians_len, PrnnVariant, N_BLOCKS};
 use wiring_tasks::maze::{Maze, MazeConfig};
@@ -10,9 +9,9 @@ use wiring_tasks::maze::{Maze, MazeConfig};
 use super::episode::{frobenius, Engine, N_IN, N_OUT};
 use super::network::Prnn;
 use super::recipe::{EvaluationRecipe, QRecipe};
+use super::streams::StepStreams;
 use super::train::{test_mazes, PrnnPlan};
 use super::trial::{greedy_trial, mean_fitness, nan_mean, TrialOutcome};
-use crate::rng::stream;
 use crate::ModelError;
 
 /// Everything measured on one trained network.
@@ -110,12 +109,7 @@ pub fn evaluate_population(
         .map(|p| test_mazes(task, recipe, p.seeds))
         .collect::<Result<_, _>>()?;
     let test_refs: Vec<&[Maze]> = tests.iter().map(Vec::as_slice).collect();
-    let rngs_for = |name: &str| -> Vec<Xoshiro256PlusPlus> {
-        plans
-            .iter()
-            .map(|p| stream(p.seeds.study_seed, p.seeds.network_id, name))
-            .collect()
-    };
+    let rngs_for = |name: &str| StepStreams::new(plans, name);
 
     // The noise sweep; the headline level also records every step for the Jacobians.
     let headline = eval
@@ -180,9 +174,8 @@ pub fn evaluate_population(
             } else {
                 cfg.wall_sparsity = p;
             }
-            let sets: Vec<Vec<Maze>> = rngs
-                .iter_mut()
-                .map(|rng| cfg.generate(recipe.test_mazes, rng))
+            let sets: Vec<Vec<Maze>> = (0..n)
+                .map(|l| cfg.generate(recipe.test_mazes, &mut rngs.lane(l)))
                 .collect::<Result<_, _>>()?;
             let refs: Vec<&[Maze]> = sets.iter().map(Vec::as_slice).collect();
             let f = mean_fitness(
@@ -278,7 +271,7 @@ fn measure_headline(
     sigma: f32,
     jitter: f32,
     n_steps: usize,
-    rngs: &mut [Xoshiro256PlusPlus],
+    rngs: &mut StepStreams,
 ) -> Result<Vec<HeadlineParts>, ModelError> {
     let n = nets.len();
     let n_mazes = mazes.iter().map(|s| s.len()).min().unwrap_or(0);

@@ -28,6 +28,7 @@ pub mod episode;
 pub mod evaluate;
 pub mod network;
 pub mod recipe;
+pub mod streams;
 pub mod train;
 pub mod trial;
 

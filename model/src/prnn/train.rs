@@ -5,14 +5,15 @@ use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::prnn::PrnnVariant;
-use wiring_tasks::maze::{self, Action, Cell, LaneMask, Lanes8, Maze, MazeConfig, LANES};
+use wiring_tasks::maze::{self, Action, Cell, Maze, MazeConfig};
 
 use super::arch::Architecture;
 use super::episode::{argmax, Engine, N_IN, N_OUT};
 use super::network::{Prnn, PrnnAdam};
 use super::recipe::QRecipe;
+use super::streams::StepStreams;
 use super::trial::mean_fitness;
-use crate::rng::{stream, stream_seed};
+use crate::rng::stream;
 use crate::sernn::NetworkSeeds;
 use crate::ModelError;
 
@@ -139,101 +140,6 @@ struct Lane {
     initial: Prnn<f32>,
     source: MazeSource,
     test: Vec<Maze>,
-    curve_rng: Xoshiro256PlusPlus,
-}
-
-/// Per-step streams of one name for a population: lane `l` is lane `l % 8` of `chunks[l / 8]`
-/// ([`Lanes8`]), the stream `name` of network `l` ([`crate::rng::stream`]).
-struct StepStreams {
-    chunks: Vec<Lanes8>,
-}
-
-impl StepStreams {
-    fn new(plans: &[PrnnPlan], name: &str) -> Self {
-        let chunks = plans
-            .chunks(LANES)
-            .map(|chunk| {
-                Lanes8::from_seeds(core::array::from_fn(|l| {
-                    chunk.get(l).map_or(0, |p| {
-                        stream_seed(p.seeds.study_seed, p.seeds.network_id, name)
-                    })
-                }))
-            })
-            .collect();
-        Self { chunks }
-    }
-
-    /// Each chunk with the mask of its lanes `l` with `on[l]`, and the offset of its lane 0.
-    fn masked<'a>(
-        &'a mut self,
-        on: &'a [bool],
-    ) -> impl Iterator<Item = (&'a mut Lanes8, LaneMask, usize)> + 'a {
-        self.chunks
-            .iter_mut()
-            .zip(on.chunks(LANES))
-            .enumerate()
-            .map(|(c, (rng, on))| {
-                let mut mask: LaneMask = 0;
-                for (l, &b) in on.iter().enumerate() {
-                    mask |= LaneMask::from(b) << l;
-                }
-                (rng, mask, c * LANES)
-            })
-    }
-
-    /// Lanes `l` with `on[l]` draw their jitter `U(0, 1)·scale` into `u[l]` (as
-    /// [`super::trial::draw_jitter`] on their own stream).
-    fn jitter(&mut self, on: &[bool], scale: f32, u: &mut [[f32; N_OUT]]) {
-        for (rng, mask, first) in self.masked(on) {
-            let v: [[f32; LANES]; N_OUT] = core::array::from_fn(|_| rng.uniform_f32(mask, scale));
-            let mut m = mask;
-            while m != 0 {
-                let l = m.trailing_zeros() as usize;
-                m &= m - 1;
-                u[first + l] = core::array::from_fn(|j| v[j][l]);
-            }
-        }
-    }
-
-    /// Lanes `l` with `on[l]` sense (noise σ) at `pos[l]` in `mazes[l]` into `x[l]`
-    /// ([`maze::sense_lanes`], as [`maze::sense`] on their own stream).
-    fn sense(
-        &mut self,
-        mazes: &[&Maze],
-        pos: &[Cell],
-        sigma: f32,
-        on: &[bool],
-        x: &mut [[f32; N_IN]],
-    ) -> Result<(), ModelError> {
-        for (rng, mask, first) in self.masked(on) {
-            maze::sense_lanes(
-                &mazes[first..],
-                &pos[first..],
-                sigma,
-                mask,
-                rng,
-                &mut x[first..],
-            )?;
-        }
-        Ok(())
-    }
-
-    /// The ε-test of every lane `l` with `on[l]`: `greedy[l] = U(0, 1) ≥ ε`, else a uniform
-    /// random action into `action[l]` (`random_range(0..5)` on the lane's stream).
-    fn explore(&mut self, on: &[bool], epsilon: f32, greedy: &mut [bool], action: &mut [usize]) {
-        for (rng, mask, first) in self.masked(on) {
-            let v = rng.uniform_f32(mask, 1.0);
-            for l in 0..LANES {
-                if (mask >> l) & 1 == 0 {
-                    continue;
-                }
-                greedy[first + l] = v[l] >= epsilon;
-                if v[l] < epsilon {
-                    action[first + l] = rng.lane(l).random_range(0..N_OUT);
-                }
-            }
-        }
-    }
 }
 
 /// The test set of a network: `recipe.test_mazes` mazes from its `"test"` stream.
@@ -311,7 +217,6 @@ pub fn train_population(
             initial: net.clone(),
             source: MazeSource::new(*task, recipe.maze_batch, stream(s, id, "mazes")),
             test: test_mazes(task, recipe, plan.seeds)?,
-            curve_rng: stream(s, id, "curve"),
         });
         nets.push(net);
     }
@@ -319,6 +224,7 @@ pub fn train_population(
     let mut explore = StepStreams::new(plans, "explore");
     let mut sense_rngs = StepStreams::new(plans, "sense");
     let mut jitter_rngs = StepStreams::new(plans, "jitter");
+    let mut curve_rngs = StepStreams::new(plans, "curve");
     let mut douts = vec![vec![0.0f32; n_steps * N_OUT]; n];
     let mut engine = Engine::new(variant, dims, n, n_steps)?;
     engine.load(&nets.iter().collect::<Vec<_>>())?;
@@ -373,8 +279,6 @@ pub fn train_population(
             engine.store(&mut nets)?;
             let net_refs: Vec<&Prnn<f32>> = nets.iter().collect();
             let tests: Vec<&[Maze]> = lanes.iter().map(|l| l.test.as_slice()).collect();
-            let mut rngs: Vec<Xoshiro256PlusPlus> =
-                lanes.iter().map(|l| l.curve_rng.clone()).collect();
             let fitness = mean_fitness(
                 &mut engine,
                 &net_refs,
@@ -382,11 +286,8 @@ pub fn train_population(
                 sigma,
                 jitter,
                 n_steps,
-                &mut rngs,
+                &mut curve_rngs,
             )?;
-            for (lane, rng) in lanes.iter_mut().zip(rngs) {
-                lane.curve_rng = rng;
-            }
             for f in &mut forwards {
                 *f += (recipe.test_mazes * n_steps) as u64;
             }

@@ -7,6 +7,7 @@ use wiring_tasks::maze::{self, Action, Cell, Maze};
 
 use super::episode::{argmax, Engine, N_IN, N_OUT};
 use super::network::Prnn;
+use super::streams::StepStreams;
 use crate::ModelError;
 
 /// Fitness of one trial that ended on `final_pos` at step index `time` (the step at which the
@@ -71,8 +72,8 @@ pub fn draw_jitter(rng: &mut Xoshiro256PlusPlus, scale: f32, u: &mut [f32; N_OUT
 }
 
 /// Runs trial `m` of every lane (lane `l` on `mazes[l][m]`) greedily in lockstep: each step,
-/// sense (noise σ from the lane's `rng`), draw the jitter (same `rng`), one forward, take the
-/// argmax action; a lane stops on its goal. With `record`, every step is recorded in the
+/// sense (noise σ from the lane's stream in `rngs`), draw the jitter (same stream), one
+/// forward, take the argmax action; a lane stops on its goal. With `record`, every step is recorded in the
 /// engine (read them through the engine before the next trial). The engine must hold
 /// `nets`' parameters ([`Engine::load`]).
 ///
@@ -87,7 +88,7 @@ pub fn greedy_trial(
     sensor_noise: f32,
     jitter: f32,
     n_steps: usize,
-    rngs: &mut [Xoshiro256PlusPlus],
+    rngs: &mut StepStreams,
     record: bool,
     outcomes: &mut [TrialOutcome],
 ) -> Result<(), ModelError> {
@@ -96,25 +97,15 @@ pub fn greedy_trial(
     let mut u = vec![[0.0f32; N_OUT]; lanes];
     let mut out = vec![[0.0f32; N_OUT]; lanes];
     let mut active = vec![true; lanes];
-    let mut pos: Vec<Cell> = mazes.iter().map(|set| set[m].start).collect();
+    let trial: Vec<&Maze> = mazes.iter().map(|set| &set[m]).collect();
+    let mut pos: Vec<Cell> = trial.iter().map(|maze| maze.start).collect();
     let mut time = vec![n_steps - 1; lanes];
     let mut steps = vec![n_steps; lanes];
     let mut reached = vec![false; lanes];
     engine.reset();
     for t in 0..n_steps {
-        for l in 0..lanes {
-            if active[l] {
-                maze::sense(
-                    &mazes[l][m],
-                    pos[l],
-                    sensor_noise,
-                    [true, true],
-                    &mut rngs[l],
-                    &mut x[l],
-                )?;
-                draw_jitter(&mut rngs[l], jitter, &mut u[l]);
-            }
-        }
+        rngs.sense(&trial, &pos, sensor_noise, &active, &mut x)?;
+        rngs.jitter(&active, jitter, &mut u);
         engine.advance(nets, &active, t, &x, &u, &mut out, record)?;
         for l in 0..lanes {
             if !active[l] {
@@ -153,7 +144,7 @@ pub fn mean_fitness(
     sensor_noise: f32,
     jitter: f32,
     n_steps: usize,
-    rngs: &mut [Xoshiro256PlusPlus],
+    rngs: &mut StepStreams,
 ) -> Result<Vec<f64>, ModelError> {
     let lanes = nets.len();
     let n_mazes = mazes.iter().map(|s| s.len()).min().unwrap_or(0);

@@ -1,0 +1,117 @@
+//! The per-step random streams of a population ([`StepStreams`]): sensor noise, output
+//! jitter and exploration of every network drawn in lockstep, eight lanes at a time
+//! ([`Lanes8`]), each lane exactly its network's own Xoshiro256++ stream.
+
+use rand::Rng;
+use wiring_tasks::maze::{self, Cell, Lane, LaneMask, Lanes8, Maze, LANES};
+
+use super::episode::{N_IN, N_OUT};
+use super::train::PrnnPlan;
+use crate::rng::stream_seed;
+use crate::ModelError;
+
+/// Per-step streams of one name for a population: lane `l` is lane `l % 8` of `chunks[l / 8]`
+/// ([`Lanes8`]), the stream `name` of network `l` ([`crate::rng::stream`]).
+pub struct StepStreams {
+    chunks: Vec<Lanes8>,
+}
+
+impl StepStreams {
+    pub fn new(plans: &[PrnnPlan], name: &str) -> Self {
+        let chunks = plans
+            .chunks(LANES)
+            .map(|chunk| {
+                Lanes8::from_seeds(core::array::from_fn(|l| {
+                    chunk.get(l).map_or(0, |p| {
+                        stream_seed(p.seeds.study_seed, p.seeds.network_id, name)
+                    })
+                }))
+            })
+            .collect();
+        Self { chunks }
+    }
+
+    /// Lane `l`'s stream as a scalar generator (for draws that are not in lockstep, e.g.
+    /// generating its mazes).
+    pub fn lane(&mut self, l: usize) -> Lane<'_> {
+        self.chunks[l / LANES].lane(l % LANES)
+    }
+
+    /// Each chunk with the mask of its lanes `l` with `on[l]`, and the offset of its lane 0.
+    fn masked<'a>(
+        &'a mut self,
+        on: &'a [bool],
+    ) -> impl Iterator<Item = (&'a mut Lanes8, LaneMask, usize)> + 'a {
+        self.chunks
+            .iter_mut()
+            .zip(on.chunks(LANES))
+            .enumerate()
+            .map(|(c, (rng, on))| {
+                let mut mask: LaneMask = 0;
+                for (l, &b) in on.iter().enumerate() {
+                    mask |= LaneMask::from(b) << l;
+                }
+                (rng, mask, c * LANES)
+            })
+    }
+
+    /// Lanes `l` with `on[l]` draw their jitter `U(0, 1)·scale` into `u[l]` (as
+    /// [`super::trial::draw_jitter`] on their own stream).
+    pub fn jitter(&mut self, on: &[bool], scale: f32, u: &mut [[f32; N_OUT]]) {
+        for (rng, mask, first) in self.masked(on) {
+            let v: [[f32; LANES]; N_OUT] = core::array::from_fn(|_| rng.uniform_f32(mask, scale));
+            let mut m = mask;
+            while m != 0 {
+                let l = m.trailing_zeros() as usize;
+                m &= m - 1;
+                u[first + l] = core::array::from_fn(|j| v[j][l]);
+            }
+        }
+    }
+
+    /// Lanes `l` with `on[l]` sense (noise σ) at `pos[l]` in `mazes[l]` into `x[l]`
+    /// ([`maze::sense_lanes`], as [`maze::sense`] on their own stream).
+    pub fn sense(
+        &mut self,
+        mazes: &[&Maze],
+        pos: &[Cell],
+        sigma: f32,
+        on: &[bool],
+        x: &mut [[f32; N_IN]],
+    ) -> Result<(), ModelError> {
+        for (rng, mask, first) in self.masked(on) {
+            maze::sense_lanes(
+                &mazes[first..],
+                &pos[first..],
+                sigma,
+                mask,
+                rng,
+                &mut x[first..],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The ε-test of every lane `l` with `on[l]`: `greedy[l] = U(0, 1) ≥ ε`, else a uniform
+    /// random action into `action[l]` (`random_range(0..5)` on the lane's stream).
+    pub fn explore(
+        &mut self,
+        on: &[bool],
+        epsilon: f32,
+        greedy: &mut [bool],
+        action: &mut [usize],
+    ) {
+        for (rng, mask, first) in self.masked(on) {
+            let v = rng.uniform_f32(mask, 1.0);
+            for l in 0..LANES {
+                if (mask >> l) & 1 == 0 {
+                    continue;
+                }
+                greedy[first + l] = v[l] >= epsilon;
+                if v[l] < epsilon {
+                    action[first + l] = rng.lane(l).random_range(0..N_OUT);
+                }
+            }
+        }
+    }
+}
