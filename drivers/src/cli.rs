@@ -12,7 +12,11 @@ use crate::study::{RunOptions, RunSummary};
 #[derive(Args, Debug, Default)]
 pub struct RunArgs {
     /// The study config (TOML, `version = 1`); default: the built-in quick study.
+    #[arg(value_name = "CONFIG")]
     pub config: Option<PathBuf>,
+    /// The study config, given as an option instead (`run --config FILE`).
+    #[arg(long = "config", value_name = "FILE", conflicts_with = "config")]
+    pub config_option: Option<PathBuf>,
     /// The run directory [default: runs/<config file stem>, or runs/<driver>-quick for the
     /// built-in study].
     #[arg(long, short, value_name = "DIR")]
@@ -31,6 +35,11 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// The study config, positional or `--config`.
+    pub fn config(&self) -> Option<&Path> {
+        self.config.as_deref().or(self.config_option.as_deref())
+    }
+
     /// The run options, with the shard from `--shard` or the job-array variables and the run
     /// directory from `--out` or [`default_out`].
     pub fn options(&self, driver: &str, quiet: bool) -> anyhow::Result<RunOptions> {
@@ -39,7 +48,7 @@ impl RunArgs {
             out: self
                 .out
                 .clone()
-                .unwrap_or_else(|| default_out(driver, self.config.as_deref())),
+                .unwrap_or_else(|| default_out(driver, self.config())),
             threads: self.threads.map(usize::from),
             shard,
             quiet,

@@ -350,6 +350,35 @@ fn binary_runs_merges_and_reports_errors_on_one_line() {
         said.contains("4/8 networks finished") && said.contains("4 missing: 0, 2, 4, 6"),
         "{said}"
     );
+    // The other shard, with the config given as `--config` (the README's form): the same
+    // study, so the run directory takes it and the study is complete.
+    let rest = Command::new(prnn)
+        .args(["run", "-q", "--shard", "0/2", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        rest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rest.stderr)
+    );
+    let merge = Command::new(prnn).arg("merge").arg(&out).output().unwrap();
+    let said = String::from_utf8_lossy(&merge.stdout);
+    assert!(said.contains("8/8 networks finished"), "{said}");
+    let both = Command::new(prnn)
+        .args(["run", "-q"])
+        .arg(&config)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "a config given twice is a usage error"
+    );
 
     let bad = tmp.path().join("bad.toml");
     fs::write(&bad, "version = 1\narchitectures = [200]\n").unwrap();

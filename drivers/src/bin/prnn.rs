@@ -125,7 +125,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn run(args: RunArgs, quiet: bool) -> anyhow::Result<()> {
-    let study = match &args.config {
+    let study = match args.config() {
         Some(path) => Study::load(path)?,
         None => Study::quick()?,
     };
