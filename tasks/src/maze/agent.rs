@@ -8,12 +8,13 @@
 //! ```
 //!
 //! with `C` channels (2 for the study's 8-input vector `[L0, L1, R0, R1, U0, U1, D0, D1]`).
-//! One `StandardNormal` draw (f32; [`super::normal`], identical to `rand_distr`'s) is taken
-//! per entry, in output order, active or not, so the stream advances by `4·C` draws per call
-//! whatever the active channels; with `σ_s = 0` no draws are taken. Sensing allocates nothing.
+//! The `z` come in pairs, entries `2j` and `2j + 1` from one `u64` of the stream by the
+//! Box–Muller transform ([`super::normal::box_muller_x8`]), in output order, active or not,
+//! so the stream advances by `2·C` words per call whatever the active channels; with
+//! `σ_s = 0` nothing is drawn. Sensing allocates nothing.
 
 use super::distance::NEIGHBOURS;
-use super::normal::standard_normal_f32;
+use super::normal::box_muller_x8;
 use super::{Cell, Maze, MazeError};
 use rand::Rng;
 
@@ -119,9 +120,16 @@ pub fn sense<R: Rng + ?Sized>(
         out[2 * s + 1] = ch1[i];
     }
     if sigma_s != 0.0 {
-        for x in out.iter_mut() {
-            let z = standard_normal_f32(rng);
-            *x = (*x + sigma_s * z).clamp(0.0, 1.0);
+        let (z0, z1) = box_muller_x8(core::array::from_fn(|j| {
+            if j < N_SENSORS {
+                rng.next_u64()
+            } else {
+                0
+            }
+        }));
+        for (j, pair) in out.chunks_exact_mut(2).enumerate() {
+            pair[0] = (pair[0] + sigma_s * z0[j]).clamp(0.0, 1.0);
+            pair[1] = (pair[1] + sigma_s * z1[j]).clamp(0.0, 1.0);
         }
     } else {
         for x in out.iter_mut() {
@@ -176,14 +184,27 @@ pub fn sense_channels<R: Rng + ?Sized>(
     );
     let centre = pos.0 * n + pos.1;
     let neighbours = [centre - 1, centre + 1, centre - n, centre + n];
+    // Entry `e` (output order) takes element `e mod 2` of the pair of word `⌊e/2⌋`.
+    let mut pairs = ([0.0f32; 8], [0.0f32; 8]);
     for (s, &i) in neighbours.iter().enumerate() {
         for (k, &on) in active_channels.iter().enumerate() {
+            let e = s * c + k;
             let mut x = maze.cues[k * n * n + i];
             if sigma_s != 0.0 {
-                let z = standard_normal_f32(rng);
+                if e % 16 == 0 {
+                    let remaining = (N_SENSORS * c).div_ceil(2) - e / 2;
+                    pairs = box_muller_x8(core::array::from_fn(|j| {
+                        if j < remaining {
+                            rng.next_u64()
+                        } else {
+                            0
+                        }
+                    }));
+                }
+                let z = if e % 2 == 0 { pairs.0 } else { pairs.1 }[(e % 16) / 2];
                 x += sigma_s * z;
             }
-            out[s * c + k] = if on { x.clamp(0.0, 1.0) } else { 0.0 };
+            out[e] = if on { x.clamp(0.0, 1.0) } else { 0.0 };
         }
     }
     Ok(())

@@ -11,16 +11,16 @@
 //! [`RngCore`] for the rare draw that is not in lockstep (a ziggurat miss, a random action),
 //! so each lane sees one sequence of draws whatever the others do.
 //!
-//! The values drawn are those of the scalar library calls they replace, bit for bit:
+//! The values drawn are those of the scalar calls they replace, bit for bit:
 //! [`Lanes8::uniform_f32`] is `rng.random::<f32>()` (`(next_u32 >> 8)·2⁻²⁴`), and
-//! [`sense_lanes`] draws its sensor noise as [`super::agent::sense`] does, with the ziggurat
-//! of [`super::normal`].
+//! [`sense_lanes`] draws its sensor noise as [`super::agent::sense`] does, with
+//! [`super::normal::box_muller_x8`].
 
 use rand::RngCore;
-use wide::{f32x8, f64x4, u64x4, CmpGt, CmpLt};
+use wide::{f32x8, i32x8, u64x4, CmpGt, CmpLt};
 
 use super::agent::N_SENSORS;
-use super::normal::{fast_path, fast_path_x4, standard_normal_after_miss};
+use super::normal::box_muller_x8;
 use super::{Cell, Maze, MazeError};
 
 /// Streams in a [`Lanes8`].
@@ -55,14 +55,6 @@ fn rotl(x: u64x4, k: u32) -> u64x4 {
 fn half_mask(mask: LaneMask, h: usize) -> u64x4 {
     let bits = u64x4::new([1, 2, 4, 8]);
     (u64x4::splat(u64::from(mask >> (4 * h))) & bits).cmp_eq(bits)
-}
-
-/// `u` (integral, < 2⁵²) as `f64`, exactly: its bits under the exponent of 2⁵², minus 2⁵².
-#[inline(always)]
-fn small_to_f64(u: u64x4) -> f64x4 {
-    const TWO52: u64 = 0x4330_0000_0000_0000;
-    let f: f64x4 = bytemuck::cast(u | u64x4::splat(TWO52));
-    f - f64x4::splat(f64::from_bits(TWO52))
 }
 
 impl Lanes8 {
@@ -122,15 +114,10 @@ impl Lanes8 {
     /// `(next_u32 >> 8)·2⁻²⁴`, `next_u32` being the high half of `next_u64`.
     #[inline(always)]
     pub fn uniform_f32(&mut self, mask: LaneMask, scale: f32) -> [f32; LANES] {
-        let [a, b] = self.next_bits(mask).map(|bits| {
-            // The top 24 bits, exact in f64 and then in f32.
-            small_to_f64(bits >> 40u32).to_array().map(|v| v as f32)
-        });
-        let mut out = [0.0f32; LANES];
-        for (o, v) in out.iter_mut().zip(a.into_iter().chain(b)) {
-            *o = v * (1.0 / (1u32 << 24) as f32) * scale;
-        }
-        out
+        // The top 24 bits, exact as i32 and then as f32.
+        let top = i32x8::new(self.next_u64(mask).map(|w| (w >> 40) as i32));
+        let unit = f32x8::from_i32x8(top) * f32x8::splat(1.0 / (1u32 << 24) as f32);
+        (unit * f32x8::splat(scale)).to_array()
     }
 
     /// Lane `l` as a scalar generator (its draws advance only that lane).
@@ -233,30 +220,15 @@ pub fn sense_lanes(
         }
     }
     if sigma_s != 0.0 {
-        // Draw k of every lane, then the next: each lane's draws stay in its own order, and
-        // a lane that misses the ziggurat's fast path finishes that draw on its own stream
-        // first.
+        // Sensor `j` of every lane takes one word of its lane's stream: the Box–Muller pair
+        // of its two channels.
         let sigma = f32x8::splat(sigma_s);
-        for c in &mut cue {
-            let bits = rng.next_bits(mask);
-            let mut z = [0.0f64; LANES];
-            let mut missed: u32 = 0;
-            for (h, bits) in bits.into_iter().enumerate() {
-                let (x, accepted) = fast_path_x4(bits);
-                z[4 * h..4 * h + 4].copy_from_slice(&x.to_array());
-                missed |= (!accepted & 0xf) << (4 * h);
+        for pair in cue.chunks_exact_mut(2) {
+            let (z0, z1) = box_muller_x8(rng.next_u64(mask));
+            for (c, z) in pair.iter_mut().zip([z0, z1]) {
+                // `x + σ·z` as two roundings, as the scalar code.
+                *c = (f32x8::new(*c) + sigma * f32x8::new(z)).to_array();
             }
-            missed &= u32::from(mask);
-            while missed != 0 {
-                let l = missed.trailing_zeros() as usize;
-                missed &= missed - 1;
-                let bits = bits[l / 4].to_array()[l % 4];
-                if let Err(miss) = fast_path(bits) {
-                    z[l] = standard_normal_after_miss(&mut rng.lane(l), miss);
-                }
-            }
-            // `x + σ·z` as two roundings, as the scalar code.
-            *c = (f32x8::new(*c) + sigma * f32x8::new(z.map(|v| v as f32))).to_array();
         }
     }
     // `f32::clamp(0, 1)` exactly (NaN and −0 kept), by compare and blend.
@@ -350,7 +322,6 @@ mod tests {
         let mut lanes = Lanes8::from_seeds(seeds());
         let mut reference = scalar();
         let mut walk = Xoshiro256PlusPlus::seed_from_u64(4);
-        let mut misses = 0;
         for k in 0..20_000 {
             let mask = mask_at(k);
             let sigma = [0.05, 0.0, 3.0][k % 3];
@@ -372,18 +343,12 @@ mod tests {
                     assert!(got[l].iter().all(|x| x.is_nan()), "lane {l} was touched");
                     continue;
                 }
-                if sigma != 0.0 {
-                    // Does one of this call's draws leave the ziggurat's fast path?
-                    let mut peek = rng.clone();
-                    misses += usize::from((0..8).any(|_| fast_path(peek.next_u64()).is_err()));
-                }
                 let mut want = [0.0f32; 8];
                 sense(chosen[l], pos[l], sigma, [true, true], rng, &mut want).unwrap();
                 let (g, w) = (got[l].map(f32::to_bits), want.map(f32::to_bits));
                 assert_eq!(g, w, "step {k} lane {l}");
             }
         }
-        assert!(misses > 100, "only {misses} calls took the slow path");
         // Still in step after all that.
         let last = lanes.next_u64(0xff);
         for (l, rng) in reference.iter_mut().enumerate() {

@@ -17,8 +17,9 @@
 //!
 //! Module map: [`config`] (the serde config and its validation), [`general`], [`track`], [`h`]
 //! (one maze kind each), [`distance`] (distance map and the greedy fastest walk), [`agent`]
-//! (actions, moves, sensing), [`normal`] (inline standard normal draws, identical to
-//! `rand_distr`'s), [`lanes`] (eight per-network streams in lockstep, and sensing from them).
+//! (actions, moves, sensing), [`normal`] (standard normal draws: Box–Muller for the sensors,
+//! `rand_distr`'s ziggurat for maze noise), [`lanes`] (eight per-network streams in lockstep,
+//! and sensing from them).
 //!
 //! ## Reproducibility
 //! Every random draw comes from the caller's generator, in an order fixed and documented in
