@@ -12,6 +12,7 @@
 //! [compute]
 //! kernel = "population"         # the pRNN kernel (wiring_kernels::prnn::PrnnVariant names)
 //! population = 8                # networks of one hidden size trained in lockstep per work unit
+//!                               # (at most 8 with the population kernel: one per SIMD lane)
 //! ```
 //!
 //! Every field but `version` is optional; the defaults are the paper's general-maze study.
@@ -26,7 +27,7 @@ use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use wiring_kernels::prnn::PrnnVariant;
+use wiring_kernels::prnn::{PrnnVariant, POPULATION_LANES};
 use wiring_model::prnn::{Architecture, EvaluationRecipe, QRecipe};
 use wiring_model::ModelError;
 use wiring_tasks::maze::{MazeConfig, MazeKind};
@@ -374,6 +375,18 @@ impl Study {
             return Err(bad(
                 "compute.population",
                 "expected at least 1 network per work unit, got 0".into(),
+            ));
+        }
+        if config.compute.kernel == PrnnVariant::Population
+            && config.compute.population > POPULATION_LANES
+        {
+            return Err(bad(
+                "compute.population",
+                format!(
+                    "expected at most {POPULATION_LANES} networks per work unit with the \
+                     population kernel (one per SIMD lane), got {}",
+                    config.compute.population
+                ),
             ));
         }
         let architectures: Vec<Architecture> = match &config.architectures {
