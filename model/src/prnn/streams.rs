@@ -2,7 +2,6 @@
 //! jitter and exploration of every network drawn in lockstep, eight lanes at a time
 //! ([`Lanes8`]), each lane exactly its network's own Xoshiro256++ stream.
 
-use rand::Rng;
 use wiring_tasks::maze::{self, Cell, Lane, LaneMask, Lanes8, Maze, LANES};
 
 use super::episode::{N_IN, N_OUT};
@@ -109,7 +108,7 @@ impl StepStreams {
                 }
                 greedy[first + l] = v[l] >= epsilon;
                 if v[l] < epsilon {
-                    action[first + l] = rng.lane(l).random_range(0..N_OUT);
+                    action[first + l] = rng.lane(l).below(N_OUT);
                 }
             }
         }

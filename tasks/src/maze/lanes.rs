@@ -140,6 +140,25 @@ pub struct Lane<'a> {
     l: usize,
 }
 
+impl Lane<'_> {
+    /// `random_range(0..n)` for `1 ≤ n ≤ u32::MAX`, inline (the library's generic sampler
+    /// was out of line): rand 0.9's `usize` range sampling, Canon's method on `u32` without
+    /// the `unbiased` feature — one `u32` draw `x`, `(hi, lo) = x·n` as a 64-bit product; if
+    /// `lo > 2³² − n`, a second draw `y` and `hi += carry(lo + ⌊y·n / 2³²⌋)`. The same draws
+    /// and values (tested against the library).
+    #[inline]
+    pub fn below(&mut self, n: usize) -> usize {
+        let range = n as u32;
+        let wide = u64::from(self.next_u32()) * u64::from(range);
+        let (mut hi, lo) = ((wide >> 32) as u32, wide as u32);
+        if lo > range.wrapping_neg() {
+            let new_hi = ((u64::from(self.next_u32()) * u64::from(range)) >> 32) as u32;
+            hi += u32::from(lo.checked_add(new_hi).is_none());
+        }
+        hi as usize
+    }
+}
+
 impl RngCore for Lane<'_> {
     #[inline]
     fn next_u32(&mut self) -> u32 {
@@ -303,8 +322,13 @@ mod tests {
                     // One lane alone, through the scalar view, with the library's own range
                     // sampling on top.
                     let l = k % LANES;
-                    let got: usize = lanes.lane(l).random_range(0..5);
-                    assert_eq!(got, reference[l].random_range(0..5), "draw {k} lane {l}");
+                    let n = [5, 2, 3, 7, 1 << 20, u32::MAX as usize][(k / 3) % 6];
+                    let got = if (k / 18) % 2 == 0 {
+                        lanes.lane(l).below(n)
+                    } else {
+                        lanes.lane(l).random_range(0..n)
+                    };
+                    assert_eq!(got, reference[l].random_range(0..n), "draw {k} lane {l}");
                 }
             }
         }
