@@ -25,6 +25,13 @@ pub const N_IN: usize = 8;
 /// Outputs (Q-values over L, R, U, D, stay).
 pub const N_OUT: usize = 5;
 
+/// One step's inputs of up to eight lanes, lane-interleaved: `x[k][l]` is input `k` of lane
+/// `l` (the population kernel's layout). A population of `n` lanes uses `⌈n / 8⌉` of them,
+/// lane `l` in chunk `l / 8`.
+pub type LaneInputs = [[f32; L]; N_IN];
+/// One forward's jitter of up to eight lanes, lane-interleaved like [`LaneInputs`].
+pub type LaneJitter = [[f32; L]; N_OUT];
+
 /// States and per-step records of a population, advanced in lockstep.
 pub struct Engine {
     variant: PrnnVariant,
@@ -42,7 +49,7 @@ pub struct Engine {
     zero: Vec<f32>,
     scratch: Vec<f32>,
     /// Population: interleaved parameters, masks (unused lanes: feedforward, zero weights),
-    /// state, records, inputs, jitter, upstream gradients, gradients and Adam moments.
+    /// state, records, upstream gradients, gradients and Adam moments.
     pop: Option<Population>,
     /// Reference: each lane's gradient (masked layout).
     grads: Vec<Vec<f32>>,
@@ -53,15 +60,12 @@ struct Population {
     params: Vec<f32>,
     state: Vec<f32>,
     records: Vec<f32>,
-    x: Vec<f32>,
-    u: Vec<f32>,
     dout: Vec<f32>,
     grads: Vec<f32>,
     /// Adam moments, interleaved like the parameters (zero until the first update).
     m: Vec<f32>,
     v: Vec<f32>,
-    /// Jitter of the greedy probe fused into a recorded step, and its outputs.
-    u_probe: Vec<f32>,
+    /// Outputs of the greedy probe fused into a recorded step.
     probe_out: Vec<f32>,
     /// One lane's records, gathered for the one-network Jacobian kernels.
     lane_records: Vec<f32>,
@@ -94,13 +98,10 @@ impl Engine {
                     params: vec![0.0; dims.param_len() * L],
                     state: vec![0.0; sl * L],
                     records: vec![0.0; max_steps * rl * L],
-                    x: vec![0.0; dims.n_in * L],
-                    u: vec![0.0; dims.n_out * L],
                     dout: vec![0.0; max_steps * dims.n_out * L],
                     grads: vec![0.0; dims.param_len() * L],
                     m: vec![0.0; dims.param_len() * L],
                     v: vec![0.0; dims.param_len() * L],
-                    u_probe: vec![0.0; dims.n_out * L],
                     probe_out: vec![0.0; dims.n_out * L],
                     lane_records: vec![0.0; max_steps * rl],
                 })
@@ -175,25 +176,26 @@ impl Engine {
     }
 
     /// Output of one step from the current state of every active lane, leaving the state as
-    /// it is (the greedy probe and the Q-target).
+    /// it is (the greedy probe and the Q-target). Inputs and jitter are lane-interleaved in
+    /// chunks of eight ([`LaneInputs`], [`LaneJitter`]), zero in inactive lanes.
     pub fn probe(
         &mut self,
         nets: &[&Prnn<f32>],
         active: &[bool],
-        x: &[[f32; N_IN]],
-        u: &[[f32; N_OUT]],
+        x: &[LaneInputs],
+        u: &[LaneJitter],
         out: &mut [[f32; N_OUT]],
     ) -> Result<(), ModelError> {
         let o = self.dims.n_in + self.dims.n_hidden;
-        if let Some(p) = &mut self.pop {
-            interleave_inputs(p, active, x, u);
+        if let Some(p) = &self.pop {
+            let (x, u) = (flat(&x[0]), flat(&u[0]));
             prnn::population_step(
                 self.dims,
                 &p.masks,
                 &p.params,
                 &p.state,
-                &p.x,
-                &p.u,
+                x,
+                u,
                 &mut self.next,
             )?;
             gather_outputs(&self.next, o, active, out);
@@ -204,8 +206,8 @@ impl Engine {
                 self.variant,
                 nets[l].net(),
                 &self.state[l],
-                &x[l],
-                &u[l],
+                &lane_of(x, l),
+                &lane_of(u, l),
                 &mut self.next,
             )?;
             out[l].copy_from_slice(&self.next[o..o + N_OUT]);
@@ -215,14 +217,15 @@ impl Engine {
 
     /// One step of every active lane from its current state, which it replaces; with
     /// `record`, the step is kept as record `t` for [`Self::backward`] and the Jacobians.
+    /// Inputs as for [`Self::probe`].
     #[allow(clippy::too_many_arguments)]
     pub fn advance(
         &mut self,
         nets: &[&Prnn<f32>],
         active: &[bool],
         t: usize,
-        x: &[[f32; N_IN]],
-        u: &[[f32; N_OUT]],
+        x: &[LaneInputs],
+        u: &[LaneJitter],
         out: &mut [[f32; N_OUT]],
         record: bool,
     ) -> Result<(), ModelError> {
@@ -230,16 +233,14 @@ impl Engine {
         let o = self.dims.n_in + self.dims.n_hidden;
         if record {
             for l in active_lanes(active) {
-                self.inputs[l][t] = x[l];
+                self.inputs[l][t] = lane_of(x, l);
             }
         }
         if let Some(p) = &mut self.pop {
-            interleave_inputs(p, active, x, u);
+            let (x, u) = (flat(&x[0]), flat(&u[0]));
             if record {
                 let rec = &mut p.records[t * rl * L..(t + 1) * rl * L];
-                prnn::population_step_record(
-                    self.dims, &p.masks, &p.params, &p.state, &p.x, &p.u, rec,
-                )?;
+                prnn::population_step_record(self.dims, &p.masks, &p.params, &p.state, x, u, rec)?;
                 p.state.copy_from_slice(&rec[..sl * L]);
             } else {
                 prnn::population_step(
@@ -247,8 +248,8 @@ impl Engine {
                     &p.masks,
                     &p.params,
                     &p.state,
-                    &p.x,
-                    &p.u,
+                    x,
+                    u,
                     &mut self.next,
                 )?;
                 p.state.copy_from_slice(&self.next);
@@ -257,24 +258,18 @@ impl Engine {
             return Ok(());
         }
         for l in active_lanes(active) {
+            let (xl, ul) = (lane_of(x, l), lane_of(u, l));
             if record {
                 let rec = &mut self.records[l][t * rl..(t + 1) * rl];
-                prnn::step_record(
-                    self.variant,
-                    nets[l].net(),
-                    &self.state[l],
-                    &x[l],
-                    &u[l],
-                    rec,
-                )?;
+                prnn::step_record(self.variant, nets[l].net(), &self.state[l], &xl, &ul, rec)?;
                 self.state[l].copy_from_slice(&rec[..sl]);
             } else {
                 prnn::step(
                     self.variant,
                     nets[l].net(),
                     &self.state[l],
-                    &x[l],
-                    &u[l],
+                    &xl,
+                    &ul,
                     &mut self.next,
                 )?;
                 self.state[l].copy_from_slice(&self.next);
@@ -286,9 +281,9 @@ impl Engine {
 
     /// [`Self::advance`] with recording, plus the greedy probe of the lanes in `probe`: the
     /// output of one step from the current state with the same input and the jitter
-    /// `u_probe[l]` instead of `u[l]` (what [`Self::probe`] gives before the step). The
-    /// population kernel computes both in one pass, as they differ only in the jitter, the
-    /// last term before the softmax. `probe` lanes must be active.
+    /// `u_probe` instead of `u` (what [`Self::probe`] gives before the step). The population
+    /// kernel computes both in one pass, as they differ only in the jitter, the last term
+    /// before the softmax. `probe` lanes must be active.
     #[allow(clippy::too_many_arguments)]
     pub fn advance_probe(
         &mut self,
@@ -296,9 +291,9 @@ impl Engine {
         active: &[bool],
         probe: &[bool],
         t: usize,
-        x: &[[f32; N_IN]],
-        u: &[[f32; N_OUT]],
-        u_probe: &[[f32; N_OUT]],
+        x: &[LaneInputs],
+        u: &[LaneJitter],
+        u_probe: &[LaneJitter],
         out: &mut [[f32; N_OUT]],
         probe_out: &mut [[f32; N_OUT]],
     ) -> Result<(), ModelError> {
@@ -309,14 +304,7 @@ impl Engine {
         let (sl, rl) = (self.dims.state_len(), self.dims.record_len());
         let o = self.dims.n_in + self.dims.n_hidden;
         for l in active_lanes(active) {
-            self.inputs[l][t] = x[l];
-        }
-        interleave_inputs(p, active, x, u);
-        p.u_probe.fill(0.0);
-        for l in active_lanes(probe) {
-            for (k, &v) in u_probe[l].iter().enumerate() {
-                p.u_probe[k * L + l] = v;
-            }
+            self.inputs[l][t] = lane_of(x, l);
         }
         let rec = &mut p.records[t * rl * L..(t + 1) * rl * L];
         prnn::population_step_record_probe(
@@ -324,9 +312,9 @@ impl Engine {
             &p.masks,
             &p.params,
             &p.state,
-            &p.x,
-            &p.u,
-            &p.u_probe,
+            flat(&x[0]),
+            flat(&u[0]),
+            flat(&u_probe[0]),
             rec,
             &mut p.probe_out,
         )?;
@@ -570,27 +558,18 @@ fn active_lanes(active: &[bool]) -> impl Iterator<Item = usize> + '_ {
         .map(|(l, _)| l)
 }
 
-/// Interleaves the active lanes' `x` and `u`; inactive lanes get zeros.
-fn interleave_inputs(p: &mut Population, active: &[bool], x: &[[f32; N_IN]], u: &[[f32; N_OUT]]) {
-    // Gather into fixed-size arrays first, then transpose with constant bounds.
-    let mut xs = [[0.0f32; N_IN]; L];
-    let mut us = [[0.0f32; N_OUT]; L];
-    for l in active_lanes(active) {
-        xs[l] = x[l];
-        us[l] = u[l];
-    }
-    transpose_into(&xs, &mut p.x);
-    transpose_into(&us, &mut p.u);
+/// A chunk of eight lanes' values as the population kernel's interleaved slice
+/// (value `k` of lane `l` at `k·8 + l`).
+#[inline]
+fn flat<const K: usize>(chunk: &[[f32; L]; K]) -> &[f32] {
+    chunk.as_flattened()
 }
 
-/// `rows[l][k]` → `out[k·L + l]`.
+/// Lane `l`'s values out of chunks of eight interleaved lanes.
 #[inline]
-fn transpose_into<const K: usize>(rows: &[[f32; K]; L], out: &mut [f32]) {
-    for (k, column) in out[..K * L].chunks_exact_mut(L).enumerate() {
-        for (o, row) in column.iter_mut().zip(rows) {
-            *o = row[k];
-        }
-    }
+fn lane_of<const K: usize>(chunks: &[[[f32; L]; K]], l: usize) -> [f32; K] {
+    let chunk = &chunks[l / L];
+    core::array::from_fn(|k| chunk[k][l % L])
 }
 
 /// The outputs `o` (at offset `o_at` of an interleaved state) of the active lanes.

@@ -4,7 +4,7 @@
 
 use wiring_tasks::maze::{self, Cell, Lane, LaneMask, Lanes8, Maze, LANES};
 
-use super::episode::{N_IN, N_OUT};
+use super::episode::{LaneInputs, LaneJitter, N_OUT};
 use super::train::PrnnPlan;
 use crate::rng::stream_seed;
 use crate::ModelError;
@@ -54,39 +54,29 @@ impl StepStreams {
             })
     }
 
-    /// Lanes `l` with `on[l]` draw their jitter `U(0, 1)·scale` into `u[l]` (as
-    /// [`super::trial::draw_jitter`] on their own stream).
-    pub fn jitter(&mut self, on: &[bool], scale: f32, u: &mut [[f32; N_OUT]]) {
-        for (rng, mask, first) in self.masked(on) {
-            let v: [[f32; LANES]; N_OUT] = core::array::from_fn(|_| rng.uniform_f32(mask, scale));
-            let mut m = mask;
-            while m != 0 {
-                let l = m.trailing_zeros() as usize;
-                m &= m - 1;
-                u[first + l] = core::array::from_fn(|j| v[j][l]);
+    /// Lanes `l` with `on[l]` draw their jitter `U(0, 1)·scale` into `u[l / 8][j][l % 8]`
+    /// (as [`super::trial::draw_jitter`] on their own stream); other lanes get zeros.
+    pub fn jitter(&mut self, on: &[bool], scale: f32, u: &mut [LaneJitter]) {
+        for ((rng, mask, _), u) in self.masked(on).zip(u) {
+            for uj in u.iter_mut() {
+                *uj = rng.uniform_f32(mask, scale);
             }
         }
     }
 
-    /// Lanes `l` with `on[l]` sense (noise σ) at `pos[l]` in `mazes[l]` into `x[l]`
-    /// ([`maze::sense_lanes`], as [`maze::sense`] on their own stream).
+    /// Lanes `l` with `on[l]` sense (noise σ) at `pos[l]` in `mazes[l]` into
+    /// `x[l / 8][k][l % 8]` ([`maze::sense_lanes`], as [`maze::sense`] on their own stream);
+    /// other lanes get zeros.
     pub fn sense(
         &mut self,
         mazes: &[&Maze],
         pos: &[Cell],
         sigma: f32,
         on: &[bool],
-        x: &mut [[f32; N_IN]],
+        x: &mut [LaneInputs],
     ) -> Result<(), ModelError> {
-        for (rng, mask, first) in self.masked(on) {
-            maze::sense_lanes(
-                &mazes[first..],
-                &pos[first..],
-                sigma,
-                mask,
-                rng,
-                &mut x[first..],
-            )?;
+        for ((rng, mask, first), x) in self.masked(on).zip(x) {
+            maze::sense_lanes(&mazes[first..], &pos[first..], sigma, mask, rng, x)?;
         }
         Ok(())
     }

@@ -5,10 +5,10 @@ use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::prnn::PrnnVariant;
-use wiring_tasks::maze::{self, Action, Cell, Maze, MazeConfig};
+use wiring_tasks::maze::{self, Action, Cell, Maze, MazeConfig, LANES};
 
 use super::arch::Architecture;
-use super::episode::{argmax, Engine, N_IN, N_OUT};
+use super::episode::{argmax, Engine, LaneInputs, LaneJitter, N_IN, N_OUT};
 use super::network::{Prnn, PrnnAdam};
 use super::recipe::QRecipe;
 use super::streams::StepStreams;
@@ -246,9 +246,10 @@ pub fn train_population(
     let (mut train_steps, mut forwards) = (vec![0u64; n], vec![0u64; n]);
     let mut next_checkpoint = 0;
 
-    let mut x = vec![[0.0f32; N_IN]; n];
-    let mut u = vec![[0.0f32; N_OUT]; n];
-    let mut u_probe = vec![[0.0f32; N_OUT]; n];
+    let chunks = n.div_ceil(LANES);
+    let mut x: Vec<LaneInputs> = vec![[[0.0; LANES]; N_IN]; chunks];
+    let mut u: Vec<LaneJitter> = vec![[[0.0; LANES]; N_OUT]; chunks];
+    let mut u_probe: Vec<LaneJitter> = vec![[[0.0; LANES]; N_OUT]; chunks];
     let mut out = vec![[0.0f32; N_OUT]; n];
     let mut probe_out = vec![[0.0f32; N_OUT]; n];
     let mut next_out = vec![[0.0f32; N_OUT]; n];

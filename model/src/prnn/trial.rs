@@ -3,9 +3,9 @@
 
 use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use wiring_tasks::maze::{self, Action, Cell, Maze};
+use wiring_tasks::maze::{self, Action, Cell, Maze, LANES};
 
-use super::episode::{argmax, Engine, N_IN, N_OUT};
+use super::episode::{argmax, Engine, LaneInputs, LaneJitter, N_IN, N_OUT};
 use super::network::Prnn;
 use super::streams::StepStreams;
 use crate::ModelError;
@@ -93,8 +93,9 @@ pub fn greedy_trial(
     outcomes: &mut [TrialOutcome],
 ) -> Result<(), ModelError> {
     let lanes = nets.len();
-    let mut x = vec![[0.0f32; N_IN]; lanes];
-    let mut u = vec![[0.0f32; N_OUT]; lanes];
+    let chunks = lanes.div_ceil(LANES);
+    let mut x: Vec<LaneInputs> = vec![[[0.0; LANES]; N_IN]; chunks];
+    let mut u: Vec<LaneJitter> = vec![[[0.0; LANES]; N_OUT]; chunks];
     let mut out = vec![[0.0f32; N_OUT]; lanes];
     let mut active = vec![true; lanes];
     let trial: Vec<&Maze> = mazes.iter().map(|set| &set[m]).collect();

@@ -191,11 +191,12 @@ impl RngCore for Lane<'_> {
     }
 }
 
-/// [`super::agent::sense`] for every lane in `mask` at once: lane `l` senses `mazes[l]` at
-/// `pos[l]` into `out[l]`, its noise from lane `l` of `rng` — the same draws and values as
-/// `sense(mazes[l], pos[l], sigma_s, [true, true], &mut rng_l, &mut out[l])` with lane `l`'s
-/// stream as `rng_l`. Lanes outside `mask` are not touched (their `mazes` and `pos` entries
-/// are not read).
+/// [`super::agent::sense`] for every lane in `mask` at once, into the lane-interleaved
+/// layout of the population kernel: lane `l` senses `mazes[l]` at `pos[l]` into `out[k][l]`
+/// (input `k`), its noise from lane `l` of `rng` — the same draws and values as
+/// `sense(mazes[l], pos[l], sigma_s, [true, true], &mut rng_l, &mut x)` with lane `l`'s
+/// stream as `rng_l`. Lanes outside `mask` get zeros and draw nothing (their `mazes` and
+/// `pos` entries are not read).
 ///
 /// # Errors
 /// [`MazeError::SensorChannels`] if a sensing lane's maze does not have 2 channels.
@@ -208,7 +209,7 @@ pub fn sense_lanes(
     sigma_s: f32,
     mask: LaneMask,
     rng: &mut Lanes8,
-    out: &mut [[f32; 2 * N_SENSORS]],
+    out: &mut [[f32; LANES]; 2 * N_SENSORS],
 ) -> Result<(), MazeError> {
     // The cues of every sensing lane, entry-major (`cue[k][l]`), so that the noise and the
     // clipping are one vector operation per entry.
@@ -250,18 +251,17 @@ pub fn sense_lanes(
             }
         }
     }
-    // `f32::clamp(0, 1)` exactly (NaN and −0 kept), by compare and blend.
+    // `f32::clamp(0, 1)` exactly (NaN and −0 kept), by compare and blend; zero outside the
+    // mask.
     let (lo, hi) = (f32x8::ZERO, f32x8::ONE);
-    for c in &mut cue {
+    let on: f32x8 = bytemuck::cast(i32x8::new(core::array::from_fn(|l| {
+        -i32::from((mask >> l) & 1)
+    })));
+    for (c, o) in cue.iter().zip(out.iter_mut()) {
         let x = f32x8::new(*c);
         let x = x.cmp_lt(lo).blend(lo, x);
-        *c = x.cmp_gt(hi).blend(hi, x).to_array();
-    }
-    let mut m = mask;
-    while m != 0 {
-        let l = m.trailing_zeros() as usize;
-        m &= m - 1;
-        out[l] = core::array::from_fn(|k| cue[k][l]);
+        let x = x.cmp_gt(hi).blend(hi, x);
+        *o = (x & on).to_array();
     }
     Ok(())
 }
@@ -360,16 +360,20 @@ mod tests {
                     open[walk.random_range(0..open.len())]
                 })
                 .collect();
-            let mut got = [[f32::NAN; 8]; LANES];
+            let mut got = [[f32::NAN; LANES]; 8];
             sense_lanes(&chosen, &pos, sigma, mask, &mut lanes, &mut got).unwrap();
             for (l, rng) in reference.iter_mut().enumerate() {
+                let got_l: [f32; 8] = core::array::from_fn(|k| got[k][l]);
                 if (mask >> l) & 1 == 0 {
-                    assert!(got[l].iter().all(|x| x.is_nan()), "lane {l} was touched");
+                    assert!(
+                        got_l.iter().all(|&x| x.to_bits() == 0),
+                        "lane {l}: {got_l:?}"
+                    );
                     continue;
                 }
                 let mut want = [0.0f32; 8];
                 sense(chosen[l], pos[l], sigma, [true, true], rng, &mut want).unwrap();
-                let (g, w) = (got[l].map(f32::to_bits), want.map(f32::to_bits));
+                let (g, w) = (got_l.map(f32::to_bits), want.map(f32::to_bits));
                 assert_eq!(g, w, "step {k} lane {l}");
             }
         }
