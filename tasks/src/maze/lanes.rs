@@ -114,8 +114,11 @@ impl Lanes8 {
     /// `(next_u32 >> 8)·2⁻²⁴`, `next_u32` being the high half of `next_u64`.
     #[inline(always)]
     pub fn uniform_f32(&mut self, mask: LaneMask, scale: f32) -> [f32; LANES] {
-        // The top 24 bits, exact as i32 and then as f32.
-        let top = i32x8::new(self.next_u64(mask).map(|w| (w >> 40) as i32));
+        // The top 24 bits of each word, narrowed to i32 lanes in registers (the low halves of
+        // the shifted words), exact as i32 and then as f32.
+        let [a, b] = self.next_bits(mask).map(|w| w >> 40u32);
+        let halves: [i32; 2 * LANES] = bytemuck::cast([a, b]);
+        let top = i32x8::new(core::array::from_fn(|l| halves[2 * l]));
         let unit = f32x8::from_i32x8(top) * f32x8::splat(1.0 / (1u32 << 24) as f32);
         (unit * f32x8::splat(scale)).to_array()
     }

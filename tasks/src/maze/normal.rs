@@ -23,7 +23,7 @@
 
 use rand::distr::Open01;
 use rand::Rng;
-use wide::{f32x8, i32x8};
+use wide::{f32x8, i32x8, u64x4};
 
 /// The start of the tail (`X[1]`).
 #[allow(clippy::excessive_precision)] // the published digits, verbatim
@@ -242,8 +242,14 @@ pub fn standard_normal_f32<R: Rng + ?Sized>(rng: &mut R) -> f32 {
 /// seven hold, so one stream drawing one pair at a time gets the same values.
 #[inline(always)]
 pub fn box_muller_x8(words: [u64; 8]) -> ([f32; 8], [f32; 8]) {
-    let hi = i32x8::new(words.map(|w| (w >> 40) as i32));
-    let lo = i32x8::new(words.map(|w| ((w >> 8) & 0xff_ffff) as i32));
+    // Shift in 64-bit lanes, then keep the low 32-bit half of each (in registers).
+    let words: [u64x4; 2] = bytemuck::cast(words);
+    let narrow = |w: [u64x4; 2]| {
+        let halves: [i32; 16] = bytemuck::cast(w);
+        i32x8::new(core::array::from_fn(|l| halves[2 * l]))
+    };
+    let hi = narrow(words.map(|w| w >> 40u32));
+    let lo = narrow(words.map(|w| (w >> 8u32) & u64x4::splat(0xff_ffff)));
     let scale = f32x8::splat(1.0 / (1u32 << 24) as f32);
     let u1 = (f32x8::from_i32x8(hi) + f32x8::ONE) * scale;
     let u2 = f32x8::from_i32x8(lo) * scale;
