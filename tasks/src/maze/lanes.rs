@@ -244,10 +244,12 @@ pub fn sense_lanes(
     }
     if sigma_s != 0.0 {
         // Sensor `j` of every lane takes one word of its lane's stream: the Box–Muller pair
-        // of its two channels.
+        // of its two channels. All four words first, then four independent, branch-free
+        // transforms that the core overlaps.
         let sigma = f32x8::splat(sigma_s);
-        for pair in cue.chunks_exact_mut(2) {
-            let (z0, z1) = box_muller_x8(rng.next_u64(mask));
+        let words: [[u64; LANES]; N_SENSORS] = core::array::from_fn(|_| rng.next_u64(mask));
+        let z = words.map(box_muller_x8);
+        for (pair, (z0, z1)) in cue.chunks_exact_mut(2).zip(z) {
             for (c, z) in pair.iter_mut().zip([z0, z1]) {
                 // `x + σ·z` as two roundings, as the scalar code.
                 *c = (f32x8::new(*c) + sigma * f32x8::new(z)).to_array();
