@@ -8,7 +8,7 @@
 //! `l` seeded with [`Lanes8::from_seeds`]`(seeds)` yields exactly the words of
 //! `Xoshiro256PlusPlus::seed_from_u64(seeds[l])`; every drawing method takes a lane mask, and
 //! a lane outside it does not advance. [`Lanes8::lane`] borrows one lane as an ordinary
-//! [`RngCore`] for the rare draw that is not in lockstep (a ziggurat miss, a random action),
+//! [`RngCore`] for the rare draw that is not in lockstep (a random action, a maze),
 //! so each lane sees one sequence of draws whatever the others do.
 //!
 //! The values drawn are those of the scalar calls they replace, bit for bit:
