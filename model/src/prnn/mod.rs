@@ -19,7 +19,8 @@
 //! - [`evaluate`]: the noise and sparsity sweeps, input sensitivity and coherence, memory
 //!   ([`evaluate_population`]).
 //! - [`trial`]: greedy trials and the fitness of a trial ([`trial_fitness`]);
-//!   [`episode`]: the lockstep engine both run on.
+//!   [`episode`]: the lockstep engine both run on; [`streams`]: their per-step random draws
+//!   (sensor noise, jitter, exploration), eight networks at a time.
 //!
 //! The numerics (step, BPTT, Jacobians) are the kernel family [`wiring_kernels::prnn`].
 
