@@ -216,7 +216,7 @@ impl Engine {
     }
 
     /// One step of every active lane from its current state, which it replaces; with
-    /// `record`, the step is kept as record `t` for [`Self::backward`] and the Jacobians.
+    /// `record`, the step is kept as record `t` for [`Self::gradients`] and the Jacobians.
     /// Inputs as for [`Self::probe`].
     #[allow(clippy::too_many_arguments)]
     pub fn advance(
