@@ -331,41 +331,32 @@ fn binary_runs_merges_and_reports_errors_on_one_line() {
     let (_, config) = study(TINY, tmp.path());
     let out = tmp.path().join("cli");
     let prnn = env!("CARGO_BIN_EXE_prnn");
-    let run = Command::new(prnn)
-        .args(["run", "-q", "-j", "2", "--shard", "1/2"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let merge = Command::new(prnn).arg("merge").arg(&out).output().unwrap();
-    assert!(merge.status.success());
-    let said = String::from_utf8_lossy(&merge.stdout);
+    // One shard with the config as the positional argument, then the other with `--config`
+    // (the README's form): the same study, so the run directory takes both.
+    let run_shard = |args: &[&str]| {
+        let run = Command::new(prnn)
+            .args(["run", "-q"])
+            .args(args)
+            .arg(&config)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let merge = Command::new(prnn).arg("merge").arg(&out).output().unwrap();
+        assert!(merge.status.success());
+        String::from_utf8_lossy(&merge.stdout).into_owned()
+    };
+    let said = run_shard(&["-j", "2", "--shard", "1/2"]);
     assert!(
         said.contains("4/8 networks finished") && said.contains("4 missing: 0, 2, 4, 6"),
         "{said}"
     );
-    // The other shard, with the config given as `--config` (the README's form): the same
-    // study, so the run directory takes it and the study is complete.
-    let rest = Command::new(prnn)
-        .args(["run", "-q", "--shard", "0/2", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        rest.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rest.stderr)
-    );
-    let merge = Command::new(prnn).arg("merge").arg(&out).output().unwrap();
-    let said = String::from_utf8_lossy(&merge.stdout);
+    let said = run_shard(&["--shard", "0/2", "--config"]);
     assert!(said.contains("8/8 networks finished"), "{said}");
     let both = Command::new(prnn)
         .args(["run", "-q"])
