@@ -187,10 +187,8 @@ impl RngCore for Lane<'_> {
     }
 
     fn fill_bytes(&mut self, dst: &mut [u8]) {
-        for chunk in dst.chunks_mut(8) {
-            let bytes = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
+        // As `rand_xoshiro` fills them (a short tail takes `next_u32`).
+        rand::rand_core::impls::fill_bytes_via_next(self, dst);
     }
 }
 
@@ -322,6 +320,14 @@ mod tests {
                         };
                         assert_eq!(got[l].to_bits(), want.to_bits(), "draw {k} lane {l}");
                     }
+                }
+                _ if k % 50 == 2 => {
+                    // Bytes, with a short tail, through the scalar view.
+                    let l = k % LANES;
+                    let (mut got, mut want) = ([0u8; 12], [0u8; 12]);
+                    lanes.lane(l).fill_bytes(&mut got);
+                    reference[l].fill_bytes(&mut want);
+                    assert_eq!(got, want, "draw {k} lane {l}");
                 }
                 _ => {
                     // One lane alone, through the scalar view, with the library's own range
