@@ -16,6 +16,7 @@ pub struct StepStreams {
 }
 
 impl StepStreams {
+    /// The streams `name` of the networks of `plans`, in their order.
     pub fn new(plans: &[PrnnPlan], name: &str) -> Self {
         let chunks = plans
             .chunks(LANES)
