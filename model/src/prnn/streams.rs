@@ -55,8 +55,9 @@ impl StepStreams {
             })
     }
 
-    /// Lanes `l` with `on[l]` draw their jitter `U(0, 1)·scale` into `u[l / 8][j][l % 8]`
-    /// (as [`super::trial::draw_jitter`] on their own stream); other lanes get zeros.
+    /// Lanes `l` with `on[l]` draw their jitter into `u[l / 8][j][l % 8]`: per output `j`,
+    /// `rng.random::<f32>() · scale` on their own stream ([`Lanes8::uniform_f32`]); other
+    /// lanes get zeros.
     pub fn jitter(&mut self, on: &[bool], scale: f32, u: &mut [LaneJitter]) {
         for ((rng, mask, _), u) in self.masked(on).zip(u) {
             for uj in u.iter_mut() {

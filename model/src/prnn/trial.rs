@@ -1,8 +1,6 @@
 //! Greedy trials (no exploration, no gradient) of a population in lockstep, and the fitness
 //! of a trial (spec "Evaluation and measures").
 
-use rand::Rng;
-use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_tasks::maze::{self, Action, Cell, Maze, LANES};
 
 use super::episode::{argmax, Engine, LaneInputs, LaneJitter, N_IN, N_OUT};
@@ -61,14 +59,6 @@ impl TrialOutcome {
         reached_goal: false,
         fitness: 0.0,
     };
-}
-
-/// Draws the jitter of one forward: `U(0, 1) · scale` per output.
-#[inline]
-pub fn draw_jitter(rng: &mut Xoshiro256PlusPlus, scale: f32, u: &mut [f32; N_OUT]) {
-    for v in u.iter_mut() {
-        *v = rng.random::<f32>() * scale;
-    }
 }
 
 /// Runs trial `m` of every lane (lane `l` on `mazes[l][m]`) greedily in lockstep: each step,
