@@ -12,7 +12,9 @@ use wiring_drivers::prnn::{self, Study};
 use wiring_drivers::shard::Shard;
 
 mod common;
-use common::{check_bad_configs, opts, results, snapshot, table_without, write_config};
+use common::{
+    check_bad_configs, opts, results, run_and_merge, snapshot, table_without, write_config,
+};
 
 const TINY: &str = r#"
 version = 1
@@ -333,30 +335,12 @@ fn binary_runs_merges_and_reports_errors_on_one_line() {
     let prnn = env!("CARGO_BIN_EXE_prnn");
     // One shard with the config as the positional argument, then the other with `--config`
     // (the README's form): the same study, so the run directory takes both.
-    let run_shard = |args: &[&str]| {
-        let run = Command::new(prnn)
-            .args(["run", "-q"])
-            .args(args)
-            .arg(&config)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        let merge = Command::new(prnn).arg("merge").arg(&out).output().unwrap();
-        assert!(merge.status.success());
-        String::from_utf8_lossy(&merge.stdout).into_owned()
-    };
-    let said = run_shard(&["-j", "2", "--shard", "1/2"]);
+    let said = run_and_merge(prnn, &["-j", "2", "--shard", "1/2"], &config, &out);
     assert!(
         said.contains("4/8 networks finished") && said.contains("4 missing: 0, 2, 4, 6"),
         "{said}"
     );
-    let said = run_shard(&["--shard", "0/2", "--config"]);
+    let said = run_and_merge(prnn, &["--shard", "0/2", "--config"], &config, &out);
     assert!(said.contains("8/8 networks finished"), "{said}");
     let both = Command::new(prnn)
         .args(["run", "-q"])

@@ -10,7 +10,7 @@ use wiring_drivers::sernn::{self, Study};
 use wiring_drivers::shard::Shard;
 
 mod common;
-use common::{opts, results, snapshot, table_without, write_config};
+use common::{opts, results, run_and_merge, snapshot, table_without, write_config};
 
 const TINY: &str = r#"
 version = 1
@@ -216,21 +216,7 @@ fn binary_runs_merges_and_reports_errors_on_one_line() {
     let (_, config) = study(TINY, tmp.path());
     let out = tmp.path().join("cli");
     let sernn = env!("CARGO_BIN_EXE_sernn");
-    let run = Command::new(sernn)
-        .args(["run", "-q", "-j", "2", "--shard", "0/2"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let merge = Command::new(sernn).arg("merge").arg(&out).output().unwrap();
-    assert!(merge.status.success());
-    let said = String::from_utf8_lossy(&merge.stdout);
+    let said = run_and_merge(sernn, &["-j", "2", "--shard", "0/2"], &config, &out);
     assert!(
         said.contains("2/4 networks finished") && said.contains("2 missing: 1, 3"),
         "{said}"

@@ -1,6 +1,6 @@
 //! What the run-directory tests of both studies share: run options, the result files that
-//! must be identical, the study table without its timing columns, and a snapshot of files
-//! that proves nothing was rewritten.
+//! must be identical, the study table without its timing columns, a snapshot of files that
+//! proves nothing was rewritten, and a shard run through the binary.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use wiring_drivers::shard::Shard;
 use wiring_drivers::study::RunOptions;
@@ -135,4 +136,25 @@ pub fn check_bad_configs(
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Runs `bin run -q ARGS CONFIG --out OUT` (asserting success, stderr shown otherwise), then
+/// `bin merge OUT`; returns what the merge printed.
+pub fn run_and_merge(bin: &str, args: &[&str], config: &Path, out: &Path) -> String {
+    let run = Command::new(bin)
+        .args(["run", "-q"])
+        .args(args)
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let merge = Command::new(bin).arg("merge").arg(out).output().unwrap();
+    assert!(merge.status.success());
+    String::from_utf8_lossy(&merge.stdout).into_owned()
 }
