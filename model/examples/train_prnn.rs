@@ -8,7 +8,7 @@
 //! evaluation) at full precision to `path`, to diff two builds for bit-identity.
 //!
 //! Usage: `train_prnn [episodes] [cue_sparsity=P] [wall_sparsity=P] [curve_points=K]
-//! [architecture …]` (architectures as names, indices or flag strings). The recipe keeps 100
+//! [maze_batch=K] [architecture …]` (architectures as names, indices or flag strings). The recipe keeps 100
 //! training-curve points whatever the episodes; `curve_points=K` changes that, e.g. `20000
 //! curve_points=5` has the curve-evaluation share of the 400 000-episode recipe. `PRNN_NO_EVAL=1`
 //! skips the evaluation after training.
@@ -31,11 +31,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut task = MazeConfig::default();
     let mut names: Vec<&str> = Vec::new();
     let mut curve_points = None;
+    let mut maze_batch = None;
     for arg in args.iter().skip(2) {
         match arg.split_once('=') {
             Some(("cue_sparsity", p)) => task.cue_sparsity = p.parse()?,
             Some(("wall_sparsity", p)) => task.wall_sparsity = p.parse()?,
             Some(("curve_points", k)) => curve_points = Some(k.parse()?),
+            Some(("maze_batch", k)) => maze_batch = Some(k.parse()?),
             Some((key, _)) => return Err(format!("unknown option {key:?}").into()),
             None => names.push(arg),
         }
@@ -50,6 +52,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut recipe = QRecipe::with_episodes(episodes);
     if let Some(k) = curve_points {
         recipe.curve_points = k;
+    }
+    if let Some(k) = maze_batch {
+        recipe.maze_batch = k;
     }
     let eval = EvaluationRecipe::default();
     let plans: Vec<PrnnPlan> = names

@@ -632,6 +632,49 @@ fn generate_into_matches_generate_with_reused_buffers() {
     assert!(count > 7_000, "{count} mazes");
 }
 
+/// A batch can be replayed maze by maze: recording the stream where each build begins and
+/// rebuilding from it (in any order, into one reused maze, across kinds) gives `generate`'s
+/// mazes — what training does to avoid keeping its batches.
+#[test]
+fn build_into_from_recorded_states_replays_generate() {
+    let mut sparse = general(11, 0.2, QUIRKS_OFF);
+    sparse.cue_sparsity = 0.1;
+    sparse.maze_noise = 0.1;
+    let mut noisy_track = track(11, 1);
+    noisy_track.maze_noise = 0.2;
+    let cfgs = [
+        general(9, 0.0, MazeQuirks::default()),
+        sparse,
+        noisy_track,
+        h_maze(11, 1),
+    ];
+    let mut maze = Maze::blank();
+    let mut scratch = DistanceScratch::default();
+    for (k, cfg) in cfgs.iter().enumerate() {
+        let batch = 40;
+        let mut a = rng(31 + k as u64);
+        let mut b = a.clone();
+        let fresh = cfg.generate(batch, &mut a).unwrap();
+        let mut recorded = Vec::new();
+        for layout in cfg.plan(batch, &mut b).unwrap() {
+            recorded.push((layout, b.clone()));
+            cfg.build_into(layout, &mut b, &mut maze, &mut scratch)
+                .unwrap();
+        }
+        assert_eq!(
+            a.random::<u64>(),
+            b.random::<u64>(),
+            "{cfg:?}: streams in step"
+        );
+        for i in (0..batch).rev().step_by(3).chain(0..batch) {
+            let (layout, at) = &recorded[i];
+            cfg.build_into(*layout, &mut at.clone(), &mut maze, &mut scratch)
+                .unwrap();
+            assert_eq!(maze, fresh[i], "{cfg:?}: maze {i}");
+        }
+    }
+}
+
 /// Generation's unchecked fill (distance map, greedy walk, cues) agrees with the checked
 /// [`from_structure`] on the generated structure, start and goal.
 #[test]

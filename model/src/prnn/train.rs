@@ -5,7 +5,7 @@ use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::prnn::PrnnVariant;
-use wiring_tasks::maze::{self, Action, Cell, Maze, MazeConfig, LANES};
+use wiring_tasks::maze::{self, Action, Cell, Layout, Maze, MazeConfig, LANES};
 
 use super::arch::Architecture;
 use super::episode::{argmax, Engine, LaneInputs, LaneJitter, N_IN, N_OUT};
@@ -48,16 +48,28 @@ pub struct TrainedPrnn {
 }
 
 /// Where a network's training mazes come from: batches of `maze_batch` generated from the
-/// `"mazes"` stream, each visited in a shuffled order drawn from the same stream.
+/// `"mazes"` stream ([`MazeConfig::generate`]: the batch's plan, then each maze's build),
+/// each visited in a shuffled order drawn from the same stream after the batch.
+///
+/// A batch is not kept: the source records the layout of each maze and the state of the
+/// stream where its build begins, and rebuilds the maze when its episode comes — the same
+/// draws, so the same maze. A pass over the batch at generation time runs every build once
+/// to advance the stream, as generating it does. Building twice costs less than keeping
+/// the batch: 1 000 mazes of about 1.4 KB per network outgrow the caches, and visited in
+/// shuffled order each episode's maze would arrive miss by miss, while a maze just rebuilt
+/// is in L1.
 struct MazeSource {
     task: MazeConfig,
     batch: usize,
     rng: Xoshiro256PlusPlus,
-    mazes: Vec<Maze>,
-    /// The distance map's buffers, reused batch after batch.
-    scratch: maze::DistanceScratch,
+    /// Per maze of the current batch: its layout and the stream where its build begins.
+    plan: Vec<(Layout, Xoshiro256PlusPlus)>,
     order: Vec<usize>,
     next: usize,
+    /// The maze of the current episode (and the pass's scratch maze).
+    maze: Maze,
+    /// The distance map's buffers, reused maze after maze.
+    scratch: maze::DistanceScratch,
 }
 
 impl MazeSource {
@@ -66,71 +78,35 @@ impl MazeSource {
             task,
             batch,
             rng,
-            mazes: Vec::new(),
-            scratch: maze::DistanceScratch::default(),
+            plan: Vec::new(),
             order: Vec::new(),
             next: 0,
+            maze: Maze::blank(),
+            scratch: maze::DistanceScratch::default(),
         }
     }
 
     fn next_maze(&mut self) -> Result<&Maze, ModelError> {
         if self.next == self.order.len() {
-            self.task.generate_into(
-                self.batch,
-                &mut self.rng,
-                &mut self.mazes,
-                &mut self.scratch,
-            )?;
-            self.order = (0..self.mazes.len()).collect();
+            self.plan.clear();
+            for layout in self.task.plan(self.batch, &mut self.rng)? {
+                self.plan.push((layout, self.rng.clone()));
+                self.task
+                    .build_into(layout, &mut self.rng, &mut self.maze, &mut self.scratch)?;
+            }
+            self.order = (0..self.plan.len()).collect();
             for i in (1..self.order.len()).rev() {
                 let j = self.rng.random_range(0..=i);
                 self.order.swap(i, j);
             }
             self.next = 0;
         }
+        let (layout, at) = &self.plan[self.order[self.next]];
+        let mut rng = at.clone();
+        self.task
+            .build_into(*layout, &mut rng, &mut self.maze, &mut self.scratch)?;
         self.next += 1;
-        Ok(self.current())
-    }
-
-    /// The maze the last [`Self::next_maze`] returned.
-    fn current(&self) -> &Maze {
-        &self.mazes[self.order[self.next - 1]]
-    }
-
-    /// Prefetches every cache line of the maze the next [`Self::next_maze`] will return (when
-    /// it is in the current batch): the batch is visited in shuffled order and far larger
-    /// than the caches, so each episode's maze would otherwise arrive miss by miss in its
-    /// first steps. A prefetch retires at once; plain loads (the fallback off x86-64) hold
-    /// the core until the first miss returns.
-    fn prefetch_next(&self) {
-        let Some(&i) = self.order.get(self.next) else {
-            return;
-        };
-        let m = &self.mazes[i];
-        prefetch_lines(&m.structure);
-        prefetch_lines(&m.d);
-        prefetch_lines(&m.cues);
-    }
-}
-
-/// Asks for every cache line of `v` to be brought into L1.
-#[inline]
-fn prefetch_lines<T>(v: &[T]) {
-    let bytes = core::mem::size_of_val(v);
-    let base = v.as_ptr().cast::<i8>();
-    for at in (0..bytes).step_by(64) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `base + at` lies inside `v` (`at < bytes`); a prefetch reads nothing into
-        // the program and never faults.
-        unsafe {
-            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(base.add(at));
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        // SAFETY: as above; a volatile byte read of memory `v` owns.
-        unsafe {
-            core::ptr::read_volatile(base.add(at));
-        }
+        Ok(&self.maze)
     }
 }
 
@@ -311,10 +287,7 @@ pub fn train_population(
             steps[l] = 0;
             episode_loss[l] = 0.0;
         }
-        let mazes: Vec<&Maze> = lanes.iter().map(|lane| lane.source.current()).collect();
-        for lane in &lanes {
-            lane.source.prefetch_next();
-        }
+        let mazes: Vec<&Maze> = lanes.iter().map(|lane| &lane.source.maze).collect();
         let net_refs: Vec<&Prnn<f32>> = nets.iter().collect();
         engine.reset();
         for t in 0..n_steps {

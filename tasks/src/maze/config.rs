@@ -315,6 +315,32 @@ impl MazeConfig {
         self.build_valid(layout, rng)
     }
 
+    /// [`build`](Self::build) into `maze`: the same draws and the same maze, every field
+    /// overwritten. A general maze reuses `maze`'s buffers (and the distance map's, in
+    /// `scratch`), so rebuilding maze after maze allocates nothing once they have grown; a
+    /// track or H maze is built anew. `maze` may start as any maze, e.g. [`Maze::blank`].
+    ///
+    /// # Errors
+    /// As [`build`](Self::build); `maze` is then left partly overwritten.
+    pub fn build_into<R: Rng + ?Sized>(
+        &self,
+        layout: Layout,
+        rng: &mut R,
+        maze: &mut Maze,
+        scratch: &mut DistanceScratch,
+    ) -> Result<(), MazeError> {
+        self.validate()?;
+        match (self.kind, layout) {
+            (MazeKind::General { size, .. }, Layout::General) => {
+                general::build_into(self, size, rng, maze, scratch)
+            }
+            _ => {
+                *maze = self.build_valid(layout, rng)?;
+                Ok(())
+            }
+        }
+    }
+
     fn build_valid<R: Rng + ?Sized>(&self, layout: Layout, rng: &mut R) -> Result<Maze, MazeError> {
         match (self.kind, layout) {
             (MazeKind::General { size, .. }, Layout::General) => general::build(self, size, rng),
@@ -368,7 +394,7 @@ impl MazeConfig {
         };
         // `plan` draws nothing for general mazes: validating is all it does.
         self.validate()?;
-        mazes.resize_with(batch, general::blank);
+        mazes.resize_with(batch, Maze::blank);
         for maze in mazes.iter_mut() {
             general::build_into(self, size, rng, maze, scratch)?;
         }

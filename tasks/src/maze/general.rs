@@ -223,25 +223,9 @@ pub(crate) fn build<R: Rng + ?Sized>(
     size: usize,
     rng: &mut R,
 ) -> Result<Maze, MazeError> {
-    let mut maze = blank();
+    let mut maze = Maze::blank();
     build_into(cfg, size, rng, &mut maze, &mut DistanceScratch::default())?;
     Ok(maze)
-}
-
-/// An empty maze for [`build_into`] to fill (every field is overwritten there).
-pub(crate) fn blank() -> Maze {
-    Maze {
-        size: 0,
-        n_channels: 0,
-        structure: Vec::new(),
-        cues: Vec::new(),
-        start: (0, 0),
-        goal: (0, 0),
-        d: Vec::new(),
-        dmax: 0,
-        fastest: 0,
-        layout: Layout::General,
-    }
 }
 
 /// [`build`] into an existing `maze`, every field overwritten and its buffers reused (no

@@ -102,6 +102,22 @@ pub struct Maze {
 }
 
 impl Maze {
+    /// An empty maze (size 0, no cells), for [`MazeConfig::build_into`] to fill.
+    pub fn blank() -> Self {
+        Self {
+            size: 0,
+            n_channels: 0,
+            structure: Vec::new(),
+            cues: Vec::new(),
+            start: (0, 0),
+            goal: (0, 0),
+            d: Vec::new(),
+            dmax: 0,
+            fastest: 0,
+            layout: Layout::General,
+        }
+    }
+
     /// Row-major index of `cell`.
     #[inline]
     pub fn index(&self, cell: Cell) -> usize {
