@@ -645,7 +645,16 @@ fn backward_shaped<S: Shape>(
     //    `outer_add` per step; a block some lanes lack only gets ±0 terms there (`keep` = 0),
     //    one no lane has none. `δ` and `v` are rows of `locals` and of the records (the
     //    previous state of step 0 is `initial`).
-    let locals: &[Lanes] = locals;
+    if steps == 0 {
+        return;
+    }
+    let terms = Terms {
+        locals: &*locals,
+        records: &records[..steps * rl],
+        initial: &initial[..sl],
+        sl,
+        rl,
+    };
     let keep = block_multipliers(masks);
     let off = d.offsets();
     let grads = &mut grads[..off[N_BLOCKS]];
@@ -667,69 +676,73 @@ fn backward_shaped<S: Shape>(
             7 => (at_i, n_in, at_h, n_h, true),    // hi: δ^i h_{t−1}ᵀ
             _ => (at_h, n_h, at_o, n_out, true),   // oh: δ^a o_{t−1}ᵀ
         };
-        let k = (b >= 2).then_some(keep[b]);
-        let g = &mut grads[off[b]..off[b + 1]];
-        if steps == 0 {
-            continue;
-        }
-        // (δ_t, v_t) rows for t = steps − 1 down to 0.
-        let deltas = locals.chunks_exact(sl);
+        // Blocks every lane has need no multiplier (`δ·1 = δ`).
+        let all = masks.iter().all(|m| m.present()[b]);
         let shape = Outer {
             rows,
             cols,
             delta_at,
             from_at,
-            keep: k,
+            from_prev,
+            keep: (!all).then_some(keep[b]),
         };
-        if from_prev {
-            let prev = records[..(steps - 1) * rl].chunks_exact(rl).rev();
-            let pairs = deltas.clone().skip(1).rev().zip(prev);
-            let first = deltas.take(1).zip(core::iter::once(initial));
-            outer_sum(&shape, g, pairs.chain(first));
-        } else {
-            let now = records[..steps * rl].chunks_exact(rl).rev();
-            outer_sum(&shape, g, deltas.rev().zip(now));
-        }
+        outer_sum(&shape, &mut grads[off[b]..off[b + 1]], &terms);
     }
 }
 
 /// One block's gradient: `rows × cols`, `δ` at `delta_at` of a local-adjoint row, `v` at
-/// `from_at` of a state, the lane multiplier of a masked block.
+/// `from_at` of the step's state or, `from_prev`, of the previous one; the lane multiplier
+/// of a block some lanes lack.
 struct Outer {
     rows: usize,
     cols: usize,
     delta_at: usize,
     from_at: usize,
+    from_prev: bool,
     keep: Option<f32x8>,
 }
 
-/// Gradient tile: rows and columns kept in registers.
+/// The rows the gradient terms are formed from: every step's local adjoints (`sl` lane rows
+/// each), the recorded steps (`rl` each) and the state before step 0.
+struct Terms<'a> {
+    locals: &'a [Lanes],
+    records: &'a [Lanes],
+    initial: &'a [Lanes],
+    sl: usize,
+    rl: usize,
+}
+
+/// Gradient tile: rows and columns kept in registers (3 columns without a multiplier).
 const TILE_R: usize = 4;
 const TILE_C: usize = 2;
 
-/// `g[r, c] += Σ_t (δ_t[r]·keep)·v_t[c]` (one rounding per term, `t` in the order of
-/// `pairs` = (local-adjoint row, state) of each step) over one block, tile by tile.
+/// `g[r, c] += Σ_t (δ_t[r]·keep)·v_t[c]` over one block (one rounding per term, `t`
+/// decreasing), tile by tile.
 #[inline(always)]
-fn outer_sum<'a, I>(o: &Outer, g: &mut [Lanes], pairs: I)
-where
-    I: Iterator<Item = (&'a [Lanes], &'a [Lanes])> + Clone,
-{
+fn outer_sum(o: &Outer, g: &mut [Lanes], terms: &Terms) {
     let mut r0 = 0;
     while r0 < o.rows {
         let nr = (o.rows - r0).min(TILE_R);
         let mut c0 = 0;
         while c0 < o.cols {
-            let nc = (o.cols - c0).min(TILE_C);
-            let p = pairs.clone();
-            match (nr, nc) {
-                (4, 2) => outer_tile::<4, 2, I>(o, g, r0, c0, p),
-                (4, _) => outer_tile::<4, 1, I>(o, g, r0, c0, p),
-                (3, 2) => outer_tile::<3, 2, I>(o, g, r0, c0, p),
-                (3, _) => outer_tile::<3, 1, I>(o, g, r0, c0, p),
-                (2, 2) => outer_tile::<2, 2, I>(o, g, r0, c0, p),
-                (2, _) => outer_tile::<2, 1, I>(o, g, r0, c0, p),
-                (_, 2) => outer_tile::<1, 2, I>(o, g, r0, c0, p),
-                _ => outer_tile::<1, 1, I>(o, g, r0, c0, p),
+            // Without the multiplier a 4 × 3 tile still fits the 16 registers. Tiles of fewer
+            // than 4 rows (the last of a 5-row block) always multiply (`δ·1` is exact).
+            let nc = (o.cols - c0).min(if o.keep.is_none() { 3 } else { TILE_C });
+            match (nr, nc, o.keep.is_some()) {
+                (4, 3, _) => outer_tile::<4, 3, false>(o, g, r0, c0, terms),
+                (4, 2, false) => outer_tile::<4, 2, false>(o, g, r0, c0, terms),
+                (4, 2, true) => outer_tile::<4, 2, true>(o, g, r0, c0, terms),
+                (4, 1, false) => outer_tile::<4, 1, false>(o, g, r0, c0, terms),
+                (4, 1, true) => outer_tile::<4, 1, true>(o, g, r0, c0, terms),
+                (3, 3, _) => outer_tile::<3, 3, true>(o, g, r0, c0, terms),
+                (3, 2, _) => outer_tile::<3, 2, true>(o, g, r0, c0, terms),
+                (3, 1, _) => outer_tile::<3, 1, true>(o, g, r0, c0, terms),
+                (2, 3, _) => outer_tile::<2, 3, true>(o, g, r0, c0, terms),
+                (2, 2, _) => outer_tile::<2, 2, true>(o, g, r0, c0, terms),
+                (2, 1, _) => outer_tile::<2, 1, true>(o, g, r0, c0, terms),
+                (1, 3, _) => outer_tile::<1, 3, true>(o, g, r0, c0, terms),
+                (1, 2, _) => outer_tile::<1, 2, true>(o, g, r0, c0, terms),
+                _ => outer_tile::<1, 1, true>(o, g, r0, c0, terms),
             }
             c0 += nc;
         }
@@ -737,37 +750,68 @@ where
     }
 }
 
+/// One `R × C` tile of [`outer_sum`], the tile in registers. `KEEP`: multiply `δ` by the
+/// lane multiplier (when `o.keep` is `None` the multiplier is taken as 1, exactly).
 #[inline(always)]
-fn outer_tile<'a, const R: usize, const C: usize, I>(
+fn outer_tile<const R: usize, const C: usize, const KEEP: bool>(
     o: &Outer,
     g: &mut [Lanes],
     r0: usize,
     c0: usize,
-    pairs: I,
-) where
-    I: Iterator<Item = (&'a [Lanes], &'a [Lanes])>,
-{
+    terms: &Terms,
+) {
     let cols = o.cols;
-    let mut acc: [[f32x8; C]; R] =
-        core::array::from_fn(|r| core::array::from_fn(|c| ld(&g[(r0 + r) * cols + c0 + c])));
-    let (d_at, f_at) = (o.delta_at + r0, o.from_at + c0);
-    for (local, state) in pairs {
-        let delta: &[Lanes; R] = local[d_at..d_at + R].try_into().unwrap();
-        let from: &[Lanes; C] = state[f_at..f_at + C].try_into().unwrap();
-        let v: [f32x8; C] = core::array::from_fn(|c| ld(&from[c]));
-        for r in 0..R {
-            let a = match o.keep {
-                Some(k) => ld(&delta[r]) * k,
-                None => ld(&delta[r]),
-            };
-            for c in 0..C {
-                acc[r][c] = fma(a, v[c], acc[r][c]);
-            }
+    let mut acc = [[ZERO; C]; R];
+    for (r, row) in acc.iter_mut().enumerate() {
+        for (c, a) in row.iter_mut().enumerate() {
+            *a = ld(&g[(r0 + r) * cols + c0 + c]);
         }
+    }
+    let (d_at, f_at) = (o.delta_at + r0, o.from_at + c0);
+    let keep = o.keep.unwrap_or(f32x8::ONE);
+    // (δ_t, v_t) for t = steps − 1 down to 0; from the previous state, v_t is record t − 1
+    // and, for t = 0, `initial`. Plain offsets: a reversed `chunks_exact` would divide by
+    // the (run-time) row length per step.
+    let Terms {
+        locals,
+        records,
+        initial,
+        sl,
+        rl,
+    } = *terms;
+    let skip = usize::from(o.from_prev);
+    for t in (skip..records.len() / rl).rev() {
+        let delta = &locals[t * sl + d_at..][..R];
+        let from = &records[(t - skip) * rl + f_at..][..C];
+        acc = outer_term::<R, C, KEEP>(acc, delta, from, keep);
+    }
+    if o.from_prev {
+        acc = outer_term::<R, C, KEEP>(acc, &locals[d_at..][..R], &initial[f_at..][..C], keep);
     }
     for (r, row) in acc.iter().enumerate() {
         for (c, a) in row.iter().enumerate() {
             g[(r0 + r) * cols + c0 + c] = a.to_array();
         }
     }
+}
+
+/// `acc[r][c] + (δ[r]·keep)·v[c]`, one rounding per term (the multiplier only with `KEEP`).
+#[inline(always)]
+fn outer_term<const R: usize, const C: usize, const KEEP: bool>(
+    mut acc: [[f32x8; C]; R],
+    delta: &[Lanes],
+    from: &[Lanes],
+    keep: f32x8,
+) -> [[f32x8; C]; R] {
+    let mut v = [ZERO; C];
+    for (v, f) in v.iter_mut().zip(from) {
+        *v = ld(f);
+    }
+    for (row, d) in acc.iter_mut().zip(delta) {
+        let a = if KEEP { ld(d) * keep } else { ld(d) };
+        for (acc, &v) in row.iter_mut().zip(&v) {
+            *acc = fma(a, v, *acc);
+        }
+    }
+    acc
 }
