@@ -712,7 +712,7 @@ struct Terms<'a> {
     rl: usize,
 }
 
-/// Gradient tile: rows and columns kept in registers (3 columns without a multiplier).
+/// Gradient tile: rows and columns kept in registers.
 const TILE_R: usize = 4;
 const TILE_C: usize = 2;
 
@@ -725,22 +725,17 @@ fn outer_sum(o: &Outer, g: &mut [Lanes], terms: &Terms) {
         let nr = (o.rows - r0).min(TILE_R);
         let mut c0 = 0;
         while c0 < o.cols {
-            // Without the multiplier a 4 × 3 tile still fits the 16 registers. Tiles of fewer
-            // than 4 rows (the last of a 5-row block) always multiply (`δ·1` is exact).
-            let nc = (o.cols - c0).min(if o.keep.is_none() { 3 } else { TILE_C });
+            let nc = (o.cols - c0).min(TILE_C);
             match (nr, nc, o.keep.is_some()) {
-                (4, 3, _) => outer_tile::<4, 3, false>(o, g, r0, c0, terms),
                 (4, 2, false) => outer_tile::<4, 2, false>(o, g, r0, c0, terms),
                 (4, 2, true) => outer_tile::<4, 2, true>(o, g, r0, c0, terms),
                 (4, 1, false) => outer_tile::<4, 1, false>(o, g, r0, c0, terms),
                 (4, 1, true) => outer_tile::<4, 1, true>(o, g, r0, c0, terms),
-                (3, 3, _) => outer_tile::<3, 3, true>(o, g, r0, c0, terms),
+                // Edge tiles (the last row of a 5-row block) always multiply (`δ·1` is exact).
                 (3, 2, _) => outer_tile::<3, 2, true>(o, g, r0, c0, terms),
                 (3, 1, _) => outer_tile::<3, 1, true>(o, g, r0, c0, terms),
-                (2, 3, _) => outer_tile::<2, 3, true>(o, g, r0, c0, terms),
                 (2, 2, _) => outer_tile::<2, 2, true>(o, g, r0, c0, terms),
                 (2, 1, _) => outer_tile::<2, 1, true>(o, g, r0, c0, terms),
-                (1, 3, _) => outer_tile::<1, 3, true>(o, g, r0, c0, terms),
                 (1, 2, _) => outer_tile::<1, 2, true>(o, g, r0, c0, terms),
                 _ => outer_tile::<1, 1, true>(o, g, r0, c0, terms),
             }
@@ -780,13 +775,15 @@ fn outer_tile<const R: usize, const C: usize, const KEEP: bool>(
         rl,
     } = *terms;
     let skip = usize::from(o.from_prev);
-    for t in (skip..records.len() / rl).rev() {
+    for t in (0..records.len() / rl).rev() {
+        // One call site: a second one for the `initial` term made LLVM spill the tile.
+        let state = if t >= skip {
+            &records[(t - skip) * rl..]
+        } else {
+            initial
+        };
         let delta = &locals[t * sl + d_at..][..R];
-        let from = &records[(t - skip) * rl + f_at..][..C];
-        acc = outer_term::<R, C, KEEP>(acc, delta, from, keep);
-    }
-    if o.from_prev {
-        acc = outer_term::<R, C, KEEP>(acc, &locals[d_at..][..R], &initial[f_at..][..C], keep);
+        acc = outer_term::<R, C, KEEP>(acc, delta, &state[f_at..][..C], keep);
     }
     for (r, row) in acc.iter().enumerate() {
         for (c, a) in row.iter().enumerate() {
