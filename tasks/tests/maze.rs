@@ -658,8 +658,7 @@ fn build_into_from_recorded_states_replays_generate() {
         let mut recorded = Vec::new();
         for layout in cfg.plan(batch, &mut b).unwrap() {
             recorded.push((layout, b.clone()));
-            cfg.build_into(layout, &mut b, &mut maze, &mut scratch)
-                .unwrap();
+            cfg.skip(layout, &mut b, &mut maze, &mut scratch).unwrap();
         }
         assert_eq!(
             a.random::<u64>(),
@@ -671,6 +670,32 @@ fn build_into_from_recorded_states_replays_generate() {
             cfg.build_into(*layout, &mut at.clone(), &mut maze, &mut scratch)
                 .unwrap();
             assert_eq!(maze, fresh[i], "{cfg:?}: maze {i}");
+        }
+    }
+}
+
+/// `skip` leaves the stream where building leaves it, maze after maze, for every kind of
+/// general maze (the size-9 draws-only path with both quirk settings, and the built ones).
+#[test]
+fn skip_draws_what_build_draws() {
+    let mut maze = Maze::blank();
+    let mut scratch = DistanceScratch::default();
+    for size in [9usize, 7, 11] {
+        for quirks in [MazeQuirks::default(), QUIRKS_OFF] {
+            for (wall, cue, noise) in [(0.0, 0.0, 0.0), (0.1, 0.0, 0.0), (0.0, 0.2, 0.1)] {
+                let mut cfg = general(size, wall, quirks);
+                cfg.cue_sparsity = cue;
+                cfg.maze_noise = noise;
+                let mut a = rng(size as u64 + 1000);
+                let mut b = a.clone();
+                for _ in 0..500 {
+                    cfg.build_into(Layout::General, &mut a, &mut maze, &mut scratch)
+                        .unwrap();
+                    cfg.skip(Layout::General, &mut b, &mut maze, &mut scratch)
+                        .unwrap();
+                    assert_eq!(a, b, "{cfg:?}");
+                }
+            }
         }
     }
 }

@@ -53,18 +53,19 @@ pub struct TrainedPrnn {
 ///
 /// A batch is not kept: the source records the layout of each maze and the state of the
 /// stream where its build begins, and rebuilds the maze when its episode comes — the same
-/// draws, so the same maze. A pass over the batch at generation time runs every build once
-/// to advance the stream, as generating it does. Building twice costs less than keeping
-/// the batch: 1 000 mazes of about 1.4 KB per network outgrow the caches, and visited in
-/// shuffled order each episode's maze would arrive miss by miss, while a maze just rebuilt
-/// is in L1.
+/// draws, so the same maze. A pass over the batch at generation time makes every maze's
+/// draws ([`MazeConfig::skip`]: the default general maze's walk and corners, other mazes
+/// built) to advance the stream as generating the batch does. Drawing twice costs less than
+/// keeping the batch: 1 000 mazes of about 1.4 KB per network outgrow the caches, and
+/// visited in shuffled order each episode's maze would arrive miss by miss, while a maze
+/// just rebuilt is in L1.
 struct MazeSource {
     task: MazeConfig,
     batch: usize,
     rng: Xoshiro256PlusPlus,
-    /// Per maze of the current batch: its layout and the stream where its build begins.
+    /// Per maze of the current batch, in visiting order: its layout and the stream where
+    /// its build begins.
     plan: Vec<(Layout, Xoshiro256PlusPlus)>,
-    order: Vec<usize>,
     next: usize,
     /// The maze of the current episode (and the pass's scratch maze).
     maze: Maze,
@@ -79,7 +80,6 @@ impl MazeSource {
             batch,
             rng,
             plan: Vec::new(),
-            order: Vec::new(),
             next: 0,
             maze: Maze::blank(),
             scratch: maze::DistanceScratch::default(),
@@ -87,21 +87,23 @@ impl MazeSource {
     }
 
     fn next_maze(&mut self) -> Result<&Maze, ModelError> {
-        if self.next == self.order.len() {
+        if self.next == self.plan.len() {
             self.plan.clear();
             for layout in self.task.plan(self.batch, &mut self.rng)? {
                 self.plan.push((layout, self.rng.clone()));
                 self.task
-                    .build_into(layout, &mut self.rng, &mut self.maze, &mut self.scratch)?;
+                    .skip(layout, &mut self.rng, &mut self.maze, &mut self.scratch)?;
             }
-            self.order = (0..self.plan.len()).collect();
-            for i in (1..self.order.len()).rev() {
+            // The shuffle's swaps applied to the plan itself (as to an index vector that
+            // starts as the identity): the plan is then read in order, line after line,
+            // where a shuffled index would miss the cache at every episode.
+            for i in (1..self.plan.len()).rev() {
                 let j = self.rng.random_range(0..=i);
-                self.order.swap(i, j);
+                self.plan.swap(i, j);
             }
             self.next = 0;
         }
-        let (layout, at) = &self.plan[self.order[self.next]];
+        let (layout, at) = &self.plan[self.next];
         let mut rng = at.clone();
         self.task
             .build_into(*layout, &mut rng, &mut self.maze, &mut self.scratch)?;

@@ -341,6 +341,30 @@ impl MazeConfig {
         }
     }
 
+    /// The draws of [`build_into`](Self::build_into) without (always) building: `rng` ends
+    /// where building would leave it, so the next maze of a batch can be built or skipped in
+    /// turn. Cheaper where the draws do not need the built maze (the default general maze:
+    /// its walk and corners only); otherwise the maze is built into `maze`, which is scratch
+    /// here (left unspecified).
+    ///
+    /// # Errors
+    /// As [`build`](Self::build).
+    pub fn skip<R: Rng + ?Sized>(
+        &self,
+        layout: Layout,
+        rng: &mut R,
+        maze: &mut Maze,
+        scratch: &mut DistanceScratch,
+    ) -> Result<(), MazeError> {
+        self.validate()?;
+        match (self.kind, layout) {
+            (MazeKind::General { size, .. }, Layout::General) => {
+                general::skip(self, size, rng, maze, scratch)
+            }
+            _ => self.build_into(layout, rng, maze, scratch),
+        }
+    }
+
     fn build_valid<R: Rng + ?Sized>(&self, layout: Layout, rng: &mut R) -> Result<Maze, MazeError> {
         match (self.kind, layout) {
             (MazeKind::General { size, .. }, Layout::General) => general::build(self, size, rng),

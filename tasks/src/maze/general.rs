@@ -296,6 +296,28 @@ pub(crate) fn build_into<R: Rng + ?Sized>(
     Ok(())
 }
 
+/// The draws of [`build_into`] without (always) building: `rng` ends where building would
+/// leave it. The default size-9 maze (no wall or cue sparsity, no maze noise) only draws its
+/// walk and corners; any other is built into `maze`, which is scratch here.
+pub(crate) fn skip<R: Rng + ?Sized>(
+    cfg: &MazeConfig,
+    size: usize,
+    rng: &mut R,
+    maze: &mut Maze,
+    scratch: &mut DistanceScratch,
+) -> Result<(), MazeError> {
+    if size == general9::SIZE
+        && cfg.wall_sparsity == 0.0
+        && cfg.maze_noise == 0.0
+        && cfg.cue_sparsity == 0.0
+    {
+        general9::skip(cfg.quirks.last_cell_closed, rng);
+        Ok(())
+    } else {
+        build_into(cfg, size, rng, maze, scratch)
+    }
+}
+
 /// Steps 4–6 on a generated structure (closed border, start and goal distinct open cells):
 /// `d`, `dmax`, `fastest` and the noise-free cues, into the maze's buffers. The same values
 /// as [`from_structure`]: the same distance map and greedy walk, and the same cue formula

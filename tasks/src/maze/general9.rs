@@ -231,14 +231,9 @@ fn cell_of(c: u32) -> (usize, usize) {
     (1 + 2 * (c as usize / 4), 1 + 2 * (c as usize % 4))
 }
 
-/// Steps 1 and 3–6 of a size-9 general maze (no wall sparsity) into `maze`, every field
-/// overwritten: walk, start and goal, distance map, fastest solution, noise-free cues.
-pub(crate) fn build_into<R: RngCore + ?Sized>(
-    n_channels: usize,
-    last_cell_closed: bool,
-    rng: &mut R,
-    maze: &mut Maze,
-) {
+/// The random part of a size-9 general maze (steps 1 and 3): the walk's tree, the open
+/// cells, start and goal — every draw the maze takes.
+fn draw<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) -> (Tree, u32, u32, u32) {
     let mut bits = RandomBits::new();
     let tree = walk(&mut bits, rng);
     let open = if last_cell_closed {
@@ -256,7 +251,23 @@ pub(crate) fn build_into<R: RngCore + ?Sized>(
     let i = bits.below(n, rng);
     let j = bits.below(n - 1, rng);
     let j = if j >= i { j + 1 } else { j };
-    let (start, goal) = (corners[i], corners[j]);
+    (tree, open, corners[i], corners[j])
+}
+
+/// The draws of [`build_into`] without building: `rng` ends where building would leave it.
+pub(crate) fn skip<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) {
+    draw(last_cell_closed, rng);
+}
+
+/// Steps 1 and 3–6 of a size-9 general maze (no wall sparsity) into `maze`, every field
+/// overwritten: walk, start and goal, distance map, fastest solution, noise-free cues.
+pub(crate) fn build_into<R: RngCore + ?Sized>(
+    n_channels: usize,
+    last_cell_closed: bool,
+    rng: &mut R,
+    maze: &mut Maze,
+) {
+    let (tree, open, start, goal) = draw(last_cell_closed, rng);
 
     // Tree distances from the goal, level by level, as 4-bit fields (≤ 15 levels).
     let (right, down) = (tree.walls & 0xffff, tree.walls >> 16);
