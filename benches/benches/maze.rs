@@ -3,7 +3,7 @@
 //! `maze/generate_into/general9` the same general batches into reused buffers (as training does).
 //! `maze/sense/{noise_free,sigma0.05}/general9`: one 8-input sensing call of the agent on every
 //! path cell of a batch of general mazes, reported in sensing calls per second (the pRNN
-//! training loop makes ~10⁷ per network); `maze/sense_lanes/sigma0.05/general9` the same
+//! training loop makes ~10⁷ per network); `maze/sense_lanes/{noise_free,sigma0.05}/general9` the same
 //! senses eight lanes at a time from lockstep streams (as training does); `maze/step/general9`
 //! likewise for moves.
 
@@ -79,19 +79,21 @@ fn bench_agent(c: &mut Criterion) {
     // The same senses eight lanes at a time (lane l at position k + l of the list), from
     // eight lockstep streams: throughput in sensed positions, comparable with the above.
     let mut lanes = Lanes8::from_seeds([1, 2, 3, 4, 5, 6, 7, 8]);
-    g.bench_function("sense_lanes/sigma0.05/general9", |b| {
-        let mut out = [[0.0f32; 8]; LANES];
-        b.iter(|| {
-            let mut acc = 0.0f32;
-            for chunk in positions.chunks_exact(LANES) {
-                let mz: [&Maze; LANES] = core::array::from_fn(|l| &mazes[chunk[l].0]);
-                let pos: [(usize, usize); LANES] = core::array::from_fn(|l| chunk[l].1);
-                sense_lanes(&mz, &pos, 0.05, 0xff, &mut lanes, &mut out).unwrap();
-                acc += out[0][0];
-            }
-            black_box(acc)
-        })
-    });
+    for (variant, sigma) in [("noise_free", 0.0f32), ("sigma0.05", 0.05)] {
+        g.bench_function(format!("sense_lanes/{variant}/general9"), |b| {
+            let mut out = [[0.0f32; 8]; LANES];
+            b.iter(|| {
+                let mut acc = 0.0f32;
+                for chunk in positions.chunks_exact(LANES) {
+                    let mz: [&Maze; LANES] = core::array::from_fn(|l| &mazes[chunk[l].0]);
+                    let pos: [(usize, usize); LANES] = core::array::from_fn(|l| chunk[l].1);
+                    sense_lanes(&mz, &pos, sigma, 0xff, &mut lanes, &mut out).unwrap();
+                    acc += out[0][0];
+                }
+                black_box(acc)
+            })
+        });
+    }
     g.bench_function("step/general9", |b| {
         b.iter(|| {
             let mut acc = 0usize;

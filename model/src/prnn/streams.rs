@@ -60,9 +60,7 @@ impl StepStreams {
     /// lanes get zeros.
     pub fn jitter(&mut self, on: &[bool], scale: f32, u: &mut [LaneJitter]) {
         for ((rng, mask, _), u) in self.masked(on).zip(u) {
-            for uj in u.iter_mut() {
-                *uj = rng.uniform_f32(mask, scale);
-            }
+            *u = rng.uniform_f32_n::<N_OUT>(mask, scale);
         }
     }
 

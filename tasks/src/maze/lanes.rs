@@ -80,25 +80,35 @@ impl Lanes8 {
     /// half `h`: Xoshiro256++'s `rotl(s0 + s3, 23) + s0`, then its state transition.
     #[inline(always)]
     pub fn next_bits(&mut self, mask: LaneMask) -> [u64x4; 2] {
-        let mut out = [u64x4::ZERO; 2];
-        for (h, (state, out)) in self.s.iter_mut().zip(&mut out).enumerate() {
+        let [out] = self.next_bits_n::<1>(mask);
+        out
+    }
+
+    /// `N` successive [`Self::next_bits`] (the same words and the same final state): every
+    /// lane steps `N` times in registers and the lanes outside `mask` take back their state
+    /// once at the end, instead of a blend per word and draw.
+    #[inline(always)]
+    pub fn next_bits_n<const N: usize>(&mut self, mask: LaneMask) -> [[u64x4; 2]; N] {
+        let mut out = [[u64x4::ZERO; 2]; N];
+        for (h, state) in self.s.iter_mut().enumerate() {
             let keep = half_mask(mask, h);
-            let [s0, s1, s2, s3] = *state;
-            let r = rotl(s0 + s3, 23) + s0;
-            let t = s1 << 17u32;
-            let n2 = s2 ^ s0;
-            let n3 = s3 ^ s1;
-            let n1 = s1 ^ n2;
-            let n0 = s0 ^ n3;
-            let n2 = n2 ^ t;
-            let n3 = rotl(n3, 45);
+            let [mut s0, mut s1, mut s2, mut s3] = *state;
+            for out in &mut out {
+                out[h] = (rotl(s0 + s3, 23) + s0) & keep;
+                let t = s1 << 17u32;
+                s2 ^= s0;
+                s3 ^= s1;
+                s1 ^= s2;
+                s0 ^= s3;
+                s2 ^= t;
+                s3 = rotl(s3, 45);
+            }
             *state = [
-                keep.blend(n0, s0),
-                keep.blend(n1, s1),
-                keep.blend(n2, s2),
-                keep.blend(n3, s3),
+                keep.blend(s0, state[0]),
+                keep.blend(s1, state[1]),
+                keep.blend(s2, state[2]),
+                keep.blend(s3, state[3]),
             ];
-            *out = r & keep;
         }
         out
     }
@@ -106,21 +116,49 @@ impl Lanes8 {
     /// [`Self::next_bits`] as an array, lane `l` at `l`.
     #[inline(always)]
     pub fn next_u64(&mut self, mask: LaneMask) -> [u64; LANES] {
-        let [a, b] = self.next_bits(mask).map(u64x4::to_array);
-        [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]]
+        let [words] = self.next_u64_n::<1>(mask);
+        words
+    }
+
+    /// `N` successive [`Self::next_u64`], drawn as [`Self::next_bits_n`].
+    #[inline(always)]
+    pub fn next_u64_n<const N: usize>(&mut self, mask: LaneMask) -> [[u64; LANES]; N] {
+        let bits = self.next_bits_n::<N>(mask);
+        let mut out = [[0u64; LANES]; N];
+        for (out, [a, b]) in out.iter_mut().zip(bits) {
+            let (a, b) = (a.to_array(), b.to_array());
+            *out = [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]];
+        }
+        out
     }
 
     /// `rng.random::<f32>() · scale` from every lane in `mask` (others: 0): `U[0, 1)` as
     /// `(next_u32 >> 8)·2⁻²⁴`, `next_u32` being the high half of `next_u64`.
     #[inline(always)]
     pub fn uniform_f32(&mut self, mask: LaneMask, scale: f32) -> [f32; LANES] {
-        // The top 24 bits of each word, narrowed to i32 lanes in registers (the low halves of
-        // the shifted words), exact as i32 and then as f32.
-        let [a, b] = self.next_bits(mask).map(|w| w >> 40u32);
-        let halves: [i32; 2 * LANES] = bytemuck::cast([a, b]);
-        let top = i32x8::new(core::array::from_fn(|l| halves[2 * l]));
-        let unit = f32x8::from_i32x8(top) * f32x8::splat(1.0 / (1u32 << 24) as f32);
-        (unit * f32x8::splat(scale)).to_array()
+        let [u] = self.uniform_f32_n::<1>(mask, scale);
+        u
+    }
+
+    /// `N` successive [`Self::uniform_f32`], drawn as [`Self::next_bits_n`].
+    #[inline(always)]
+    pub fn uniform_f32_n<const N: usize>(
+        &mut self,
+        mask: LaneMask,
+        scale: f32,
+    ) -> [[f32; LANES]; N] {
+        let bits = self.next_bits_n::<N>(mask);
+        let mut out = [[0.0f32; LANES]; N];
+        // (Loops, not `array::map`: its closure went out of line.)
+        for (out, [a, b]) in out.iter_mut().zip(bits) {
+            // The top 24 bits of each word, narrowed to i32 lanes in registers (the low halves
+            // of the shifted words), exact as i32 and then as f32.
+            let halves: [i32; 2 * LANES] = bytemuck::cast([a >> 40u32, b >> 40u32]);
+            let top = i32x8::new(core::array::from_fn(|l| halves[2 * l]));
+            let unit = f32x8::from_i32x8(top) * f32x8::splat(1.0 / (1u32 << 24) as f32);
+            *out = (unit * f32x8::splat(scale)).to_array();
+        }
+        out
     }
 
     /// Lane `l` as a scalar generator (its draws advance only that lane).
@@ -245,8 +283,11 @@ pub fn sense_lanes(
         // of its two channels. All four words first, then four independent, branch-free
         // transforms that the core overlaps.
         let sigma = f32x8::splat(sigma_s);
-        let words: [[u64; LANES]; N_SENSORS] = core::array::from_fn(|_| rng.next_u64(mask));
-        let z = words.map(box_muller_x8);
+        let words: [[u64; LANES]; N_SENSORS] = rng.next_u64_n::<N_SENSORS>(mask);
+        let mut z = [([0.0f32; LANES], [0.0f32; LANES]); N_SENSORS];
+        for (z, w) in z.iter_mut().zip(words) {
+            *z = box_muller_x8(w);
+        }
         for (pair, (z0, z1)) in cue.chunks_exact_mut(2).zip(z) {
             for (c, z) in pair.iter_mut().zip([z0, z1]) {
                 // `x + σ·z` as two roundings, as the scalar code.
@@ -319,6 +360,22 @@ mod tests {
                             0.0
                         };
                         assert_eq!(got[l].to_bits(), want.to_bits(), "draw {k} lane {l}");
+                    }
+                }
+                _ if k % 50 == 5 => {
+                    // Several draws at once: the single draws, in order.
+                    let got = lanes.uniform_f32_n::<5>(mask, 0.001);
+                    let words = lanes.next_u64_n::<4>(mask);
+                    for (l, rng) in reference.iter_mut().enumerate() {
+                        let on = (mask >> l) & 1 == 1;
+                        for (j, u) in got.iter().enumerate() {
+                            let want = if on { rng.random::<f32>() * 0.001 } else { 0.0 };
+                            assert_eq!(u[l].to_bits(), want.to_bits(), "draw {k}.{j} lane {l}");
+                        }
+                        for (j, w) in words.iter().enumerate() {
+                            let want = if on { rng.next_u64() } else { 0 };
+                            assert_eq!(w[l], want, "draw {k}.{j} lane {l}");
+                        }
                     }
                 }
                 _ if k % 50 == 2 => {
