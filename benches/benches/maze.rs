@@ -1,6 +1,6 @@
 //! `maze/generate/{general9,track11,h11}`: generating a batch of the study's mazes (default
 //! configs: general 9 × 9, track 11 × 11, H 11 × 11, quirks on), reported in mazes per second;
-//! `maze/generate_into/general9` the same general batches into reused buffers (as training does).
+//! `maze/generate_into/general9` the same general batches into reused buffers.
 //! `maze/sense/{noise_free,sigma0.05}/general9`: one 8-input sensing call of the agent on every
 //! path cell of a batch of general mazes, reported in sensing calls per second (the pRNN
 //! training loop makes ~10⁷ per network); `maze/sense_lanes/{noise_free,sigma0.05}/general9` the same

@@ -399,9 +399,8 @@ impl MazeConfig {
     }
 
     /// [`generate`](Self::generate) into `mazes`: the same draws and the same mazes, with
-    /// `mazes` resized to `batch` and, for general mazes, each maze built in place, its
-    /// buffers (and the distance map's, in `scratch`) reused, so that a stream of batches
-    /// allocates nothing once the buffers have grown. Track and H batches are built anew.
+    /// `mazes` resized to `batch` and each maze [built into](Self::build_into) its slot, so
+    /// that a stream of general batches allocates nothing once the buffers have grown.
     ///
     /// # Errors
     /// As [`generate`](Self::generate); `mazes` is then left partly overwritten.
@@ -412,15 +411,10 @@ impl MazeConfig {
         mazes: &mut Vec<Maze>,
         scratch: &mut DistanceScratch,
     ) -> Result<(), MazeError> {
-        let MazeKind::General { size, .. } = self.kind else {
-            *mazes = self.generate(batch, rng)?;
-            return Ok(());
-        };
-        // `plan` draws nothing for general mazes: validating is all it does.
-        self.validate()?;
+        let layouts = self.plan(batch, rng)?;
         mazes.resize_with(batch, Maze::blank);
-        for maze in mazes.iter_mut() {
-            general::build_into(self, size, rng, maze, scratch)?;
+        for (maze, layout) in mazes.iter_mut().zip(layouts) {
+            self.build_into(layout, rng, maze, scratch)?;
         }
         Ok(())
     }
