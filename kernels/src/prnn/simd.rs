@@ -253,6 +253,30 @@ macro_rules! with_const {
     };
 }
 
+/// [`with_const`] for `$n` in `1..=4` (the pair step's chunks of rows).
+macro_rules! with_const_to4 {
+    ($n:expr, $k:ident => $body:expr) => {
+        match $n {
+            1 => {
+                const $k: usize = 1;
+                $body
+            }
+            2 => {
+                const $k: usize = 2;
+                $body
+            }
+            3 => {
+                const $k: usize = 3;
+                $body
+            }
+            _ => {
+                const $k: usize = 4;
+                $body
+            }
+        }
+    };
+}
+
 /// Rows `r0..r0 + K`: `acc[k] + Σ_(w,v) Σ_c w[r0 + k, c]·v[c]`, terms in the order given, `c`
 /// increasing. `w` is `· × v.len()`, or empty for a skipped block.
 #[inline(always)]
@@ -298,6 +322,74 @@ fn rows_sum(
             let acc = rows_block::<K>(r0, acc, terms);
             for (k, a) in acc.into_iter().enumerate() {
                 finish(r0 + k, a);
+            }
+        });
+        r0 += n;
+    }
+}
+
+/// Rows `r0..r0 + K` of `M` products with the same weights: `acc[m][k] + Σ_(w,v) Σ_c
+/// w[r0 + k, c]·v[m][c]`, terms in the order given, `c` increasing. `w` is `· × v[m].len()`,
+/// or empty for a skipped block. Each weight is loaded once for the `M` right-hand sides.
+#[inline(always)]
+fn rows_block_m<const K: usize, const M: usize>(
+    r0: usize,
+    mut acc: [[f32x8; K]; M],
+    terms: &[(&[Lanes], [&[Lanes]; M])],
+) -> [[f32x8; K]; M] {
+    for &(w, v) in terms {
+        if w.is_empty() {
+            continue;
+        }
+        let cols = v[0].len();
+        let w = &w[r0 * cols..(r0 + K) * cols];
+        // Iterating over `v[0]` (of known length for the study's shapes) unrolls the loop.
+        #[allow(clippy::needless_range_loop)] // index loops over `M` unroll
+        for (c, v0) in v[0].iter().enumerate() {
+            let mut vc = [ld(v0); M];
+            for m in 1..M {
+                vc[m] = ld(&v[m][c]);
+            }
+            for k in 0..K {
+                let wk = ld(&w[k * cols + c]);
+                for m in 0..M {
+                    acc[m][k] = fma(wk, vc[m], acc[m][k]);
+                }
+            }
+        }
+    }
+    acc
+}
+
+/// For every row `r < rows` of each of `M` products with the same weights: `finish(m, r,
+/// init(m, r) + Σ_(w,v) Σ_c w[r, c]·v[m][c])`, the terms in the order given and `c`
+/// increasing — the reference's chained `matvec_add`s per element. `w` is `rows ×
+/// v[m].len()`, or empty for a skipped block. Four rows at a time: with `M = 2`, eight
+/// independent chains, the two sums of a row sharing their weight loads. (The pair step's;
+/// instantiated with `M = 1` for the single step, LLVM left its loops rolled — twice the
+/// instructions of [`rows_sum`].)
+#[inline(always)]
+fn rows_sum_m<const M: usize>(
+    rows: usize,
+    init: impl Fn(usize, usize) -> f32x8,
+    terms: &[(&[Lanes], [&[Lanes]; M])],
+    mut finish: impl FnMut(usize, usize, f32x8),
+) {
+    let mut r0 = 0;
+    while r0 < rows {
+        let n = (rows - r0).min(4);
+        with_const_to4!(n, K => {
+            let mut acc = [[ZERO; K]; M];
+            for (m, acc) in acc.iter_mut().enumerate() {
+                for (k, a) in acc.iter_mut().enumerate() {
+                    *a = init(m, r0 + k);
+                }
+            }
+            let acc = rows_block_m::<K, M>(r0, acc, terms);
+            for (m, acc) in acc.into_iter().enumerate() {
+                for (k, a) in acc.into_iter().enumerate() {
+                    finish(m, r0 + k, a);
+                }
             }
         });
         r0 += n;
@@ -479,6 +571,158 @@ fn step_shaped<S: Shape>(
         );
     }
     softmax(no);
+}
+
+/// Two population steps from the same `prev` (training's Q-target of one step and the next
+/// recorded step): step `m` takes `x[m]`, `u[m]` into `next[m]` (a population state); `pre`
+/// and `probe` are [`step`]'s for the second. Each is computed exactly as [`step`] alone;
+/// for the study's shapes in one pass, where each weight load feeds both and their chains
+/// of multiply–adds and their softmaxes overlap.
+#[allow(clippy::too_many_arguments)] // the family's step API plus the used blocks
+pub(super) fn step_pair(
+    d: PrnnDims,
+    used: [bool; N_BLOCKS],
+    params: &[f32],
+    prev: &[f32],
+    x: [&[f32]; 2],
+    u: [&[f32]; 2],
+    next: [&mut [f32]; 2],
+    pre: Option<&mut [f32]>,
+    probe: Option<(&[f32], &mut [f32])>,
+) {
+    if !matches!((d.n_in, d.n_hidden, d.n_out), (8, 8, 5) | (8, 34, 5)) {
+        // Other shapes: one step after the other (the same numbers; less code).
+        let [first, second] = next;
+        step(d, used, params, prev, x[0], u[0], first, None, None);
+        step(d, used, params, prev, x[1], u[1], second, pre, probe);
+        return;
+    }
+    let (params, prev) = (lanes(params), lanes(prev));
+    let (x, u) = ([lanes(x[0]), lanes(x[1])], [lanes(u[0]), lanes(u[1])]);
+    let [first, second] = next;
+    let next = [lanes_mut(first), lanes_mut(second)];
+    let (pre, probe) = (
+        pre.map(lanes_mut),
+        probe.map(|(u, o)| (lanes(u), lanes_mut(o))),
+    );
+    if d.n_hidden == 8 {
+        step_pair_shaped(Fixed::<8, 8, 5>, used, params, prev, x, u, next, pre, probe);
+    } else {
+        step_pair_shaped(
+            Fixed::<8, 34, 5>,
+            used,
+            params,
+            prev,
+            x,
+            u,
+            next,
+            pre,
+            probe,
+        );
+    }
+}
+
+/// The first `len` rows of each of `rows`, which keep the rest.
+#[inline(always)]
+fn take_front<'a, const M: usize>(
+    rows: &mut [&'a mut [Lanes]; M],
+    len: usize,
+) -> [&'a mut [Lanes]; M] {
+    let mut front: [&mut [Lanes]; M] = [(); M].map(|()| <&mut [Lanes]>::default());
+    for (front, rows) in front.iter_mut().zip(rows) {
+        let (f, back) = core::mem::take(rows).split_at_mut(len);
+        (*front, *rows) = (f, back);
+    }
+    front
+}
+
+/// Shared views of `rows`.
+#[inline(always)]
+fn shared<const M: usize>(rows: [&mut [Lanes]; M]) -> [&[Lanes]; M] {
+    let mut out: [&[Lanes]; M] = [&[]; M];
+    for (out, rows) in out.iter_mut().zip(rows) {
+        *out = rows;
+    }
+    out
+}
+
+/// The first `len` rows of each of `rows`.
+#[inline(always)]
+fn fronts<const M: usize>(mut rows: [&[Lanes]; M], len: usize) -> [&[Lanes]; M] {
+    for rows in &mut rows {
+        *rows = &rows[..len];
+    }
+    rows
+}
+
+#[allow(clippy::too_many_arguments)] // as `step`
+#[inline(always)]
+fn step_pair_shaped<S: Shape, const M: usize>(
+    d: S,
+    used: [bool; N_BLOCKS],
+    params: &[Lanes],
+    prev: &[Lanes],
+    x: [&[Lanes]; M],
+    u: [&[Lanes]; M],
+    mut next: [&mut [Lanes]; M],
+    mut pre: Option<&mut [Lanes]>,
+    mut probe: Option<(&[Lanes], &mut [Lanes])>,
+) {
+    let [w_ih, w_ho, w_ii, w_hh, w_oo, w_io, w_oi, w_hi, w_oh] = blocks(d, params, used);
+    let (pi, ph, po) = split_state(prev, d);
+    let (x, u) = (fronts(x, d.n_in()), fronts(u, d.n_out()));
+    let mut ni = take_front(&mut next, d.n_in());
+    let mut nh = take_front(&mut next, d.n_h());
+    let mut no = take_front(&mut next, d.n_out());
+
+    // i_t = (x_t + 0) + W_ii i + W_oi o + W_hi h.
+    let terms = [(w_ii, [pi; M]), (w_oi, [po; M]), (w_hi, [ph; M])];
+    rows_sum_m(
+        d.n_in(),
+        |m, r| ld(&x[m][r]) + ZERO,
+        &terms,
+        |m, r, acc| ni[m][r] = acc.to_array(),
+    );
+    let ni = shared(ni);
+
+    // a_t = W_ih i_t + W_hh h + W_oh o;  h_t = relu(a_t) (−0 and NaN kept, as the reference).
+    let terms = [(w_ih, ni), (w_hh, [ph; M]), (w_oh, [po; M])];
+    let mut pre = pre.as_mut().map(|pre| &mut pre[..d.n_h()]);
+    rows_sum_m(
+        d.n_h(),
+        |_, _| ZERO,
+        &terms,
+        |m, r, acc| {
+            if let (true, Some(pre)) = (m + 1 == M, pre.as_mut()) {
+                pre[r] = acc.to_array();
+            }
+            nh[m][r] = acc.cmp_lt(ZERO).blend(ZERO, acc).to_array();
+        },
+    );
+    let nh = shared(nh);
+
+    // z_t = W_ho h_t + W_oo o + W_io i_t + u_t.
+    let terms = [(w_ho, nh), (w_oo, [po; M]), (w_io, ni)];
+    let mut probe = probe
+        .as_mut()
+        .map(|(up, op)| (&up[..d.n_out()], &mut op[..d.n_out()]));
+    rows_sum_m(
+        d.n_out(),
+        |_, _| ZERO,
+        &terms,
+        |m, r, acc| {
+            no[m][r] = (acc + ld(&u[m][r])).to_array();
+            if let (true, Some((up, op))) = (m + 1 == M, probe.as_mut()) {
+                op[r] = (acc + ld(&up[r])).to_array();
+            }
+        },
+    );
+    if let Some((_, op)) = probe {
+        softmax(op);
+    }
+    for no in &mut no {
+        softmax(no);
+    }
 }
 
 #[allow(clippy::too_many_arguments)] // the family's forward API plus the used blocks

@@ -32,6 +32,10 @@ pub type LaneInputs = [[f32; L]; N_IN];
 /// One forward's jitter of up to eight lanes, lane-interleaved like [`LaneInputs`].
 pub type LaneJitter = [[f32; L]; N_OUT];
 
+/// The greedy probe fused into a recorded step ([`Engine::target_and_advance`]): its lanes,
+/// their jitter and their outputs.
+pub type GreedyProbe<'a> = (&'a [bool], &'a [LaneJitter], &'a mut [[f32; N_OUT]]);
+
 /// States and per-step records of a population, advanced in lockstep.
 pub struct Engine {
     variant: PrnnVariant,
@@ -321,6 +325,75 @@ impl Engine {
         p.state.copy_from_slice(&rec[..sl * L]);
         gather_outputs(&p.state, o, active, out);
         gather_outputs(&p.probe_out, 0, probe, probe_out);
+        Ok(())
+    }
+
+    /// The Q-target of the previous step and the recorded step `t`, which start from the
+    /// same state: first [`Self::probe`] of the lanes in `target` with `x_target`,
+    /// `u_target` into `target_out`, then [`Self::advance_probe`] — or, without `probe`,
+    /// [`Self::advance`] with recording — from the state the probe left unchanged, each
+    /// lane's numbers exactly those of the two calls. The population kernel computes both
+    /// in one pass ([`prnn::population_step_pair`]). `probe` = `(lanes, u_probe,
+    /// probe_out)`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn target_and_advance(
+        &mut self,
+        nets: &[&Prnn<f32>],
+        target: &[bool],
+        x_target: &[LaneInputs],
+        u_target: &[LaneJitter],
+        target_out: &mut [[f32; N_OUT]],
+        active: &[bool],
+        probe: Option<GreedyProbe<'_>>,
+        t: usize,
+        x: &[LaneInputs],
+        u: &[LaneJitter],
+        out: &mut [[f32; N_OUT]],
+    ) -> Result<(), ModelError> {
+        let Some(p) = &mut self.pop else {
+            self.probe(nets, target, x_target, u_target, target_out)?;
+            return match probe {
+                Some((on, u_probe, probe_out)) => {
+                    self.advance_probe(nets, active, on, t, x, u, u_probe, out, probe_out)
+                }
+                None => self.advance(nets, active, t, x, u, out, true),
+            };
+        };
+        let (sl, rl) = (self.dims.state_len(), self.dims.record_len());
+        let o = self.dims.n_in + self.dims.n_hidden;
+        for l in active_lanes(active) {
+            self.inputs[l][t] = lane_of(x, l);
+        }
+        let rec = &mut p.records[t * rl * L..(t + 1) * rl * L];
+        let first = prnn::PopulationStep {
+            x: flat(&x_target[0]),
+            u: flat(&u_target[0]),
+            next: &mut self.next,
+        };
+        let (kernel_probe, probe_lanes) = match probe {
+            Some((on, u_probe, probe_out)) => (
+                Some((flat(&u_probe[0]), &mut p.probe_out[..])),
+                Some((on, probe_out)),
+            ),
+            None => (None, None),
+        };
+        prnn::population_step_pair(
+            self.dims,
+            &p.masks,
+            &p.params,
+            &p.state,
+            first,
+            flat(&x[0]),
+            flat(&u[0]),
+            kernel_probe,
+            rec,
+        )?;
+        p.state.copy_from_slice(&rec[..sl * L]);
+        gather_outputs(&self.next, o, target, target_out);
+        gather_outputs(&p.state, o, active, out);
+        if let Some((on, probe_out)) = probe_lanes {
+            gather_outputs(&p.probe_out, 0, on, probe_out);
+        }
         Ok(())
     }
 

@@ -46,13 +46,7 @@ impl StepStreams {
             .iter_mut()
             .zip(on.chunks(LANES))
             .enumerate()
-            .map(|(c, (rng, on))| {
-                let mut mask: LaneMask = 0;
-                for (l, &b) in on.iter().enumerate() {
-                    mask |= LaneMask::from(b) << l;
-                }
-                (rng, mask, c * LANES)
-            })
+            .map(|(c, (rng, on))| (rng, mask_of(on), c * LANES))
     }
 
     /// Lanes `l` with `on[l]` draw their jitter into `u[l / 8][j][l % 8]`: per output `j`,
@@ -81,6 +75,29 @@ impl StepStreams {
         Ok(())
     }
 
+    /// [`Self::sense`] twice where the lanes stand: lanes with `first[l]` into `x_first`,
+    /// then those with `second[l]` into `x_second` — the same draws and values as the two
+    /// calls, the cues gathered once ([`maze::sense_lanes_n`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn sense_twice(
+        &mut self,
+        mazes: &[&Maze],
+        pos: &[Cell],
+        sigma: f32,
+        first: &[bool],
+        x_first: &mut [LaneInputs],
+        second: &[bool],
+        x_second: &mut [LaneInputs],
+    ) -> Result<(), ModelError> {
+        let chunks = self.chunks.iter_mut().zip(x_first).zip(x_second);
+        for (c, ((rng, x1), x2)) in chunks.enumerate() {
+            let at = c * LANES;
+            let masks = [first, second].map(|on| mask_of(&on[at..(at + LANES).min(on.len())]));
+            maze::sense_lanes_n(&mazes[at..], &pos[at..], sigma, masks, rng, [x1, x2])?;
+        }
+        Ok(())
+    }
+
     /// The ε-test of every lane `l` with `on[l]`: `greedy[l] = U(0, 1) ≥ ε`, else a uniform
     /// random action into `action[l]` (`random_range(0..5)` on the lane's stream).
     pub fn explore(
@@ -103,4 +120,13 @@ impl StepStreams {
             }
         }
     }
+}
+
+/// Bit `l` set ⇔ `on[l]` (at most eight lanes).
+fn mask_of(on: &[bool]) -> LaneMask {
+    let mut mask: LaneMask = 0;
+    for (l, &b) in on.iter().enumerate() {
+        mask |= LaneMask::from(b) << l;
+    }
+    mask
 }

@@ -112,6 +112,34 @@ impl MazeSource {
     }
 }
 
+/// Per lane, the step whose Q-target is owed ([`train_population`]): its prediction, reward
+/// and entry of `∂L/∂o`; and the episode's loss so far.
+struct Losses {
+    gamma: f32,
+    offset: f32,
+    pred: Vec<f32>,
+    reward: Vec<f32>,
+    /// `t · 5 + action` of the owed step.
+    at: Vec<usize>,
+    episode: Vec<f32>,
+}
+
+/// Steps 5–6 of the owed step of every lane in `owed`, from the output of its target
+/// forward: `target = reward + γ·max o − offset`, `loss += (pred − target)²`, `∂L/∂o_t[action]
+/// = 2·(pred − target)` (f32, as the reference).
+fn owe_loss(owed: &[bool], target_out: &[[f32; N_OUT]], l: &mut Losses, douts: &mut [Vec<f32>]) {
+    for (k, q) in target_out.iter().enumerate() {
+        if !owed[k] {
+            continue;
+        }
+        let q_max = q.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let target = l.reward[k] + l.gamma * q_max - l.offset;
+        let diff = l.pred[k] - target;
+        l.episode[k] += diff * diff;
+        douts[k][l.at[k]] = 2.0 * diff;
+    }
+}
+
 /// Per-network training state (parameters and Adam moments live in `nets` / `adams`, or in
 /// the engine for the population kernel; the per-step streams and buffers beside the loop).
 struct Lane {
@@ -148,8 +176,12 @@ pub fn test_mazes(
 ///
 /// How the work is laid out changes no number: the greedy probe forward (its jitter drawn
 /// before the recorded forward's) is computed in the same pass as the recorded forward, from
-/// which it differs only by the jitter ([`Engine::advance_probe`]); with the population
-/// kernel the parameters and Adam moments stay interleaved in the engine during training.
+/// which it differs only by the jitter ([`Engine::advance_probe`]); the Q-target's forward of
+/// step `t` waits for step `t + 1` and runs in the same pass too, as both start from the
+/// state after step `t` ([`Engine::target_and_advance`]), its sensing beside that step's
+/// ([`StepStreams::sense_twice`]; each stream still draws in the order above); with the
+/// population kernel the parameters and Adam moments stay interleaved in the engine during
+/// training.
 ///
 /// `on_episode(done)` is called every 1 000 episodes (for progress bars).
 pub fn train_population(
@@ -226,6 +258,8 @@ pub fn train_population(
 
     let chunks = n.div_ceil(LANES);
     let mut x: Vec<LaneInputs> = vec![[[0.0; LANES]; N_IN]; chunks];
+    let mut x_target: Vec<LaneInputs> = vec![[[0.0; LANES]; N_IN]; chunks];
+    let mut u_target: Vec<LaneJitter> = vec![[[0.0; LANES]; N_OUT]; chunks];
     let mut u: Vec<LaneJitter> = vec![[[0.0; LANES]; N_OUT]; chunks];
     let mut u_probe: Vec<LaneJitter> = vec![[[0.0; LANES]; N_OUT]; chunks];
     let mut out = vec![[0.0f32; N_OUT]; n];
@@ -237,9 +271,15 @@ pub fn train_population(
     let mut pos: Vec<Cell> = vec![(0, 0); n];
     let mut r0 = vec![0.0f32; n];
     let mut steps = vec![0usize; n];
-    let mut episode_loss = vec![0.0f32; n];
-    let mut pred = vec![0.0f32; n];
-    let mut reward = vec![0.0f32; n];
+    let mut owed = vec![false; n];
+    let mut losses = Losses {
+        gamma,
+        offset,
+        pred: vec![0.0; n],
+        reward: vec![0.0; n],
+        at: vec![0; n],
+        episode: vec![0.0; n],
+    };
 
     for episode in 0..recipe.episodes {
         while next_checkpoint < curve_episodes.len() && curve_episodes[next_checkpoint] == episode {
@@ -287,91 +327,114 @@ pub fn train_population(
             douts[l].fill(0.0);
             active[l] = true;
             steps[l] = 0;
-            episode_loss[l] = 0.0;
+            losses.episode[l] = 0.0;
         }
         let mazes: Vec<&Maze> = lanes.iter().map(|lane| &lane.source.maze).collect();
         let net_refs: Vec<&Prnn<f32>> = nets.iter().collect();
         engine.reset();
+        // The Q-target of step t is owed until step t + 1's forward: both start from the state
+        // after step t, at the same position, and run in one pass of the engine. `owed`: the
+        // lanes that took step t (their target is owed); `active`: those still running.
+        let mut target_owed = false;
         for t in 0..n_steps {
-            // 1–2: sense; ε-greedy choice.
-            sense_rngs.sense(&mazes, &pos, sigma, &active, &mut x)?;
+            // 1–2 (and 5 of the previous step): sense for the owed targets, then for this
+            // step; ε-greedy choice.
+            if target_owed {
+                sense_rngs.sense_twice(
+                    &mazes,
+                    &pos,
+                    sigma,
+                    &owed,
+                    &mut x_target,
+                    &active,
+                    &mut x,
+                )?;
+            } else {
+                sense_rngs.sense(&mazes, &pos, sigma, &active, &mut x)?;
+            }
             for (g, &a) in greedy.iter_mut().zip(&active) {
                 *g &= a;
             }
             explore.explore(&active, epsilon, &mut greedy, &mut action);
             // 3: the recorded forward — with the greedy lanes' probe fused in (same input,
-            // its own jitter drawn first, as a separate probe forward would).
+            // its own jitter drawn first, as a separate probe forward would) and the owed
+            // targets' forward beside it (their jitter drawn before both).
+            if target_owed {
+                jitter_rngs.jitter(&owed, jitter, &mut u_target);
+            }
             let fused_probe = recipe.separate_greedy_forward && greedy.iter().any(|&g| g);
             if fused_probe {
                 jitter_rngs.jitter(&greedy, jitter, &mut u_probe);
             }
             jitter_rngs.jitter(&active, jitter, &mut u);
-            if fused_probe {
-                engine.advance_probe(
+            let probe = fused_probe.then_some((&greedy[..], &u_probe[..], &mut probe_out[..]));
+            if target_owed {
+                engine.target_and_advance(
                     &net_refs,
+                    &owed,
+                    &x_target,
+                    &u_target,
+                    &mut next_out,
                     &active,
-                    &greedy,
+                    probe,
                     t,
                     &x,
                     &u,
-                    &u_probe,
                     &mut out,
-                    &mut probe_out,
                 )?;
+                // 5–6 of the previous step: target and loss.
+                owe_loss(&owed, &next_out, &mut losses, &mut douts);
+            } else if let Some((on, u_probe, probe_out)) = probe {
+                engine.advance_probe(
+                    &net_refs, &active, on, t, &x, &u, u_probe, &mut out, probe_out,
+                )?;
+            } else {
+                engine.advance(&net_refs, &active, t, &x, &u, &mut out, true)?;
+            }
+            if fused_probe {
                 for l in 0..n {
                     if greedy[l] {
                         action[l] = argmax(&probe_out[l]);
                         forwards[l] += 1;
                     }
                 }
-            } else {
-                engine.advance(&net_refs, &active, t, &x, &u, &mut out, true)?;
             }
             for l in 0..n {
                 let a = u64::from(active[l]);
                 train_steps[l] += a;
                 forwards[l] += 2 * a; // the recorded forward and the target's probe
             }
-            // 3–5: act, reward, sense again, draw the target's jitter.
+            // 3–4: act, reward; the target is owed; stop on the goal.
             for l in 0..n {
+                owed[l] = active[l];
                 if !active[l] {
                     continue;
                 }
                 if !recipe.separate_greedy_forward && greedy[l] {
                     action[l] = argmax(&out[l]);
                 }
-                pred[l] = out[l][action[l]];
                 let m = mazes[l];
                 pos[l] = maze::step(m, pos[l], Action::ALL[action[l]]);
-                reward[l] = scale * (m.progress(pos[l]) - r0[l]);
-            }
-            sense_rngs.sense(&mazes, &pos, sigma, &active, &mut x)?;
-            jitter_rngs.jitter(&active, jitter, &mut u);
-            engine.probe(&net_refs, &active, &x, &u, &mut next_out)?;
-            // 5–6: target, loss, stop on the goal.
-            for l in 0..n {
-                if !active[l] {
-                    continue;
-                }
-                let q_max = next_out[l]
-                    .iter()
-                    .copied()
-                    .fold(f32::NEG_INFINITY, f32::max);
-                let target = reward[l] + gamma * q_max - offset;
-                let diff = pred[l] - target;
-                episode_loss[l] += diff * diff;
-                douts[l][t * N_OUT + action[l]] = 2.0 * diff;
+                losses.pred[l] = out[l][action[l]];
+                losses.reward[l] = scale * (m.progress(pos[l]) - r0[l]);
+                losses.at[l] = t * N_OUT + action[l];
                 steps[l] = t + 1;
-                if mazes[l].is_goal(pos[l]) {
-                    active[l] = false;
-                }
+                active[l] = !m.is_goal(pos[l]);
             }
+            target_owed = true;
             if !active.iter().any(|&a| a) {
                 break;
             }
         }
+        // 5–6 of the last step.
+        if target_owed {
+            sense_rngs.sense(&mazes, &pos, sigma, &owed, &mut x_target)?;
+            jitter_rngs.jitter(&owed, jitter, &mut u_target);
+            engine.probe(&net_refs, &owed, &x_target, &u_target, &mut next_out)?;
+            owe_loss(&owed, &next_out, &mut losses, &mut douts);
+        }
         // Update every network: BPTT of the summed loss, clip, Adam.
-        if let Some(l) = episode_loss.iter().position(|v| !v.is_finite()) {
+        if let Some(l) = losses.episode.iter().position(|v| !v.is_finite()) {
             return Err(ModelError::NonFinite {
                 network_id: plans[l].seeds.network_id,
                 what: "Q-learning loss",
@@ -393,7 +456,7 @@ pub fn train_population(
                 });
             }
             clipped[l] += u64::from(norm > recipe.clip_norm);
-            loss_sum[l] += f64::from(episode_loss[l]);
+            loss_sum[l] += f64::from(losses.episode[l]);
         }
         engine.adam_step(&mut nets, &mut adams)?;
         loss_count += 1;

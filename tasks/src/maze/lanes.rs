@@ -250,10 +250,31 @@ pub fn sense_lanes(
     rng: &mut Lanes8,
     out: &mut [[f32; LANES]; 2 * N_SENSORS],
 ) -> Result<(), MazeError> {
+    sense_lanes_n(mazes, pos, sigma_s, [mask], rng, [out])
+}
+
+/// [`sense_lanes`] `N` times at the same positions, `masks[j]` into `outs[j]` in order (the
+/// same draws and values): the cues are gathered once, and the noise of all `N` is drawn
+/// first and transformed together. Training senses twice where it stands — for the Q-target
+/// of the step it just took and for its next step.
+///
+/// # Errors
+/// As [`sense_lanes`].
+///
+/// # Panics
+/// As [`sense_lanes`].
+pub fn sense_lanes_n<const N: usize>(
+    mazes: &[&Maze],
+    pos: &[Cell],
+    sigma_s: f32,
+    masks: [LaneMask; N],
+    rng: &mut Lanes8,
+    outs: [&mut [[f32; LANES]; 2 * N_SENSORS]; N],
+) -> Result<(), MazeError> {
     // The cues of every sensing lane, entry-major (`cue[k][l]`), so that the noise and the
     // clipping are one vector operation per entry.
     let mut cue = [[0.0f32; LANES]; 2 * N_SENSORS];
-    let mut m = mask;
+    let mut m = masks.iter().fold(0, |a, &b| a | b);
     while m != 0 {
         let l = m.trailing_zeros() as usize;
         m &= m - 1;
@@ -278,34 +299,39 @@ pub fn sense_lanes(
             cue[2 * s + 1][l] = ch1[i];
         }
     }
+    let mut noisy = [cue; N];
     if sigma_s != 0.0 {
         // Sensor `j` of every lane takes one word of its lane's stream: the Box–Muller pair
-        // of its two channels. All four words first, then four independent, branch-free
-        // transforms that the core overlaps.
+        // of its two channels. All words first, then independent, branch-free transforms
+        // that the core overlaps.
         let sigma = f32x8::splat(sigma_s);
-        let words: [[u64; LANES]; N_SENSORS] = rng.next_u64_n::<N_SENSORS>(mask);
-        let mut z = [([0.0f32; LANES], [0.0f32; LANES]); N_SENSORS];
-        for (z, w) in z.iter_mut().zip(words) {
-            *z = box_muller_x8(w);
+        let mut words = [[[0u64; LANES]; N_SENSORS]; N];
+        for (words, &mask) in words.iter_mut().zip(&masks) {
+            *words = rng.next_u64_n::<N_SENSORS>(mask);
         }
-        for (pair, (z0, z1)) in cue.chunks_exact_mut(2).zip(z) {
-            for (c, z) in pair.iter_mut().zip([z0, z1]) {
-                // `x + σ·z` as two roundings, as the scalar code.
-                *c = (f32x8::new(*c) + sigma * f32x8::new(z)).to_array();
+        for (noisy, words) in noisy.iter_mut().zip(words) {
+            for (pair, w) in noisy.chunks_exact_mut(2).zip(words) {
+                let (z0, z1) = box_muller_x8(w);
+                for (c, z) in pair.iter_mut().zip([z0, z1]) {
+                    // `x + σ·z` as two roundings, as the scalar code.
+                    *c = (f32x8::new(*c) + sigma * f32x8::new(z)).to_array();
+                }
             }
         }
     }
     // `f32::clamp(0, 1)` exactly (NaN and −0 kept), by compare and blend; zero outside the
     // mask.
     let (lo, hi) = (f32x8::ZERO, f32x8::ONE);
-    let on: f32x8 = bytemuck::cast(i32x8::new(core::array::from_fn(|l| {
-        -i32::from((mask >> l) & 1)
-    })));
-    for (c, o) in cue.iter().zip(out.iter_mut()) {
-        let x = f32x8::new(*c);
-        let x = x.cmp_lt(lo).blend(lo, x);
-        let x = x.cmp_gt(hi).blend(hi, x);
-        *o = (x & on).to_array();
+    for ((noisy, out), mask) in noisy.iter().zip(outs).zip(masks) {
+        let on: f32x8 = bytemuck::cast(i32x8::new(core::array::from_fn(|l| {
+            -i32::from((mask >> l) & 1)
+        })));
+        for (c, o) in noisy.iter().zip(out.iter_mut()) {
+            let x = f32x8::new(*c);
+            let x = x.cmp_lt(lo).blend(lo, x);
+            let x = x.cmp_gt(hi).blend(hi, x);
+            *o = (x & on).to_array();
+        }
     }
     Ok(())
 }
@@ -400,6 +426,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn sensing_twice_is_two_sensings() {
+        let mazes = MazeConfig::default()
+            .generate(16, &mut Xoshiro256PlusPlus::seed_from_u64(5))
+            .unwrap();
+        let (mut once, mut twice) = (Lanes8::from_seeds(seeds()), Lanes8::from_seeds(seeds()));
+        for k in 0..2_000 {
+            let chosen: Vec<&Maze> = (0..LANES).map(|l| &mazes[(k + 3 * l) % 16]).collect();
+            let pos: Vec<Cell> = chosen.iter().map(|m| m.start).collect();
+            // The second mask within the first (training's case) or not.
+            let (a, b) = (
+                mask_at(k),
+                mask_at(k + 1) & if k % 2 == 0 { mask_at(k) } else { 0xff },
+            );
+            let sigma = [0.05, 0.0][k % 7 / 6];
+            let mut want = [[[f32::NAN; LANES]; 8]; 2];
+            for (mask, out) in [a, b].into_iter().zip(&mut want) {
+                sense_lanes(&chosen, &pos, sigma, mask, &mut once, out).unwrap();
+            }
+            let (mut got0, mut got1) = ([[f32::NAN; LANES]; 8], [[f32::NAN; LANES]; 8]);
+            sense_lanes_n(
+                &chosen,
+                &pos,
+                sigma,
+                [a, b],
+                &mut twice,
+                [&mut got0, &mut got1],
+            )
+            .unwrap();
+            let bits = |x: [[f32; LANES]; 8]| x.map(|r| r.map(f32::to_bits));
+            assert_eq!(bits(got0), bits(want[0]), "step {k}, first");
+            assert_eq!(bits(got1), bits(want[1]), "step {k}, second");
+        }
+        assert_eq!(once, twice, "the streams end in the same state");
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub use config::{MazeConfig, MazeKind, MazeQuirks};
 pub use distance::{
     distance_map, distance_map_into, greedy_walk_length, DistanceScratch, RELABEL_BUDGET,
 };
-pub use lanes::{sense_lanes, Lane, LaneMask, Lanes8, LANES};
+pub use lanes::{sense_lanes, sense_lanes_n, Lane, LaneMask, Lanes8, LANES};
 
 /// A cell `(row, col)` of a maze; row 0 is the top row, column 0 the left column.
 pub type Cell = (usize, usize);
