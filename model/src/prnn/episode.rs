@@ -62,7 +62,10 @@ pub struct Engine {
 struct Population {
     masks: [PrnnMask; L],
     params: Vec<f32>,
+    /// The current state: `state`, or after a recorded step `t` the state at the head of
+    /// record `t` (`state_in = Some(t)`), which is then not copied.
     state: Vec<f32>,
+    state_in: Option<usize>,
     records: Vec<f32>,
     dout: Vec<f32>,
     grads: Vec<f32>,
@@ -101,6 +104,7 @@ impl Engine {
                     masks: [PrnnMask::FEEDFORWARD; L],
                     params: vec![0.0; dims.param_len() * L],
                     state: vec![0.0; sl * L],
+                    state_in: None,
                     records: vec![0.0; max_steps * rl * L],
                     dout: vec![0.0; max_steps * dims.n_out * L],
                     grads: vec![0.0; dims.param_len() * L],
@@ -174,7 +178,10 @@ impl Engine {
     /// Zero state in every lane (a trial starts).
     pub fn reset(&mut self) {
         match &mut self.pop {
-            Some(p) => p.state.fill(0.0),
+            Some(p) => {
+                p.state.fill(0.0);
+                p.state_in = None;
+            }
             None => self.state.iter_mut().for_each(|s| s.fill(0.0)),
         }
     }
@@ -197,7 +204,7 @@ impl Engine {
                 self.dims,
                 &p.masks,
                 &p.params,
-                &p.state,
+                p.state(self.dims),
                 x,
                 u,
                 &mut self.next,
@@ -243,22 +250,24 @@ impl Engine {
         if let Some(p) = &mut self.pop {
             let (x, u) = (flat(&x[0]), flat(&u[0]));
             if record {
-                let rec = &mut p.records[t * rl * L..(t + 1) * rl * L];
-                prnn::population_step_record(self.dims, &p.masks, &p.params, &p.state, x, u, rec)?;
-                p.state.copy_from_slice(&rec[..sl * L]);
+                let (prev, rec) =
+                    state_and_record(&mut p.records, &mut p.state, &mut p.state_in, self.dims, t);
+                prnn::population_step_record(self.dims, &p.masks, &p.params, prev, x, u, rec)?;
+                p.state_in = Some(t);
             } else {
                 prnn::population_step(
                     self.dims,
                     &p.masks,
                     &p.params,
-                    &p.state,
+                    p.state(self.dims),
                     x,
                     u,
                     &mut self.next,
                 )?;
                 p.state.copy_from_slice(&self.next);
+                p.state_in = None;
             }
-            gather_outputs(&p.state, o, active, out);
+            gather_outputs(p.state(self.dims), o, active, out);
             return Ok(());
         }
         for l in active_lanes(active) {
@@ -305,25 +314,22 @@ impl Engine {
             self.probe(nets, probe, x, u_probe, probe_out)?;
             return self.advance(nets, active, t, x, u, out, true);
         };
-        let (sl, rl) = (self.dims.state_len(), self.dims.record_len());
         let o = self.dims.n_in + self.dims.n_hidden;
-        for l in active_lanes(active) {
-            self.inputs[l][t] = lane_of(x, l);
-        }
-        let rec = &mut p.records[t * rl * L..(t + 1) * rl * L];
+        let (prev, rec) =
+            state_and_record(&mut p.records, &mut p.state, &mut p.state_in, self.dims, t);
         prnn::population_step_record_probe(
             self.dims,
             &p.masks,
             &p.params,
-            &p.state,
+            prev,
             flat(&x[0]),
             flat(&u[0]),
             flat(&u_probe[0]),
             rec,
             &mut p.probe_out,
         )?;
-        p.state.copy_from_slice(&rec[..sl * L]);
-        gather_outputs(&p.state, o, active, out);
+        p.state_in = Some(t);
+        gather_outputs(p.state(self.dims), o, active, out);
         gather_outputs(&p.probe_out, 0, probe, probe_out);
         Ok(())
     }
@@ -359,12 +365,9 @@ impl Engine {
                 None => self.advance(nets, active, t, x, u, out, true),
             };
         };
-        let (sl, rl) = (self.dims.state_len(), self.dims.record_len());
         let o = self.dims.n_in + self.dims.n_hidden;
-        for l in active_lanes(active) {
-            self.inputs[l][t] = lane_of(x, l);
-        }
-        let rec = &mut p.records[t * rl * L..(t + 1) * rl * L];
+        let (prev, rec) =
+            state_and_record(&mut p.records, &mut p.state, &mut p.state_in, self.dims, t);
         let first = prnn::PopulationStep {
             x: flat(&x_target[0]),
             u: flat(&u_target[0]),
@@ -381,16 +384,16 @@ impl Engine {
             self.dims,
             &p.masks,
             &p.params,
-            &p.state,
+            prev,
             first,
             flat(&x[0]),
             flat(&u[0]),
             kernel_probe,
             rec,
         )?;
-        p.state.copy_from_slice(&rec[..sl * L]);
+        p.state_in = Some(t);
         gather_outputs(&self.next, o, target, target_out);
-        gather_outputs(&p.state, o, active, out);
+        gather_outputs(p.state(self.dims), o, active, out);
         if let Some((on, probe_out)) = probe_lanes {
             gather_outputs(&p.probe_out, 0, on, probe_out);
         }
@@ -502,7 +505,9 @@ impl Engine {
         Ok(())
     }
 
-    /// The sensed input of lane `l`'s recorded step `t`.
+    /// The sensed input of lane `l`'s step `t` recorded by [`Self::advance`] (evaluation's
+    /// measures read it; with the population kernel, training's steps — through
+    /// [`Self::advance_probe`] and [`Self::target_and_advance`] — do not keep it).
     pub fn input(&self, lane: usize, t: usize) -> &[f32; N_IN] {
         &self.inputs[lane][t]
     }
@@ -535,6 +540,45 @@ impl Engine {
             scratch,
         )?;
         Ok(())
+    }
+}
+
+impl Population {
+    /// The current state (`[state_len][L]`).
+    fn state(&self, dims: PrnnDims) -> &[f32] {
+        let sl = dims.state_len() * L;
+        match self.state_in {
+            Some(t) => &self.records[t * dims.record_len() * L..][..sl],
+            None => &self.state,
+        }
+    }
+}
+
+/// The current state of a population and the slot of record `t`, disjoint (a state at the
+/// head of record `t` itself is copied out first): [`Population`]'s fields, apart so that
+/// the others stay free to borrow.
+fn state_and_record<'a>(
+    records: &'a mut [f32],
+    state: &'a mut [f32],
+    state_in: &mut Option<usize>,
+    dims: PrnnDims,
+    t: usize,
+) -> (&'a [f32], &'a mut [f32]) {
+    let (sl, rl) = (dims.state_len() * L, dims.record_len() * L);
+    if *state_in == Some(t) {
+        state.copy_from_slice(&records[t * rl..][..sl]);
+        *state_in = None;
+    }
+    match *state_in {
+        None => (state, &mut records[t * rl..(t + 1) * rl]),
+        Some(s) if s < t => {
+            let (done, rest) = records.split_at_mut(t * rl);
+            (&done[s * rl..][..sl], &mut rest[..rl])
+        }
+        Some(s) => {
+            let (rest, later) = records.split_at_mut(s * rl);
+            (&later[..sl], &mut rest[t * rl..(t + 1) * rl])
+        }
     }
 }
 
