@@ -9,9 +9,6 @@
 //! - `prnn_step_probe/{separate,fused}/h8_full`: a recorded step plus the greedy probe (same
 //!   input, own jitter) of 8 networks — two population steps, or one
 //!   `population_step_record_probe` sharing everything before the jitter.
-//! - `prnn_step_pair/{separate,pair}/h8_full`: training's step — the Q-target's step of 8
-//!   networks plus the next recorded step with its probe, from the same state — as two
-//!   calls or one `population_step_pair` (elements: the two steps' network-steps).
 //! - `prnn_backward/{reference,population}/h8_mixed_t20`: BPTT over a 20-step episode of 8
 //!   networks (160 network-steps).
 //! - `prnn_softmax_exp/{shared_f32x8,libm_per_lane}`: the 5 × 8 exponentials of one
@@ -25,9 +22,9 @@ use std::hint::black_box;
 use std::time::Duration;
 use wiring_kernels::prnn::{
     self, backward_scratch, population_backward, population_backward_scratch, population_forward,
-    population_step, population_step_pair, population_step_record, population_step_record_probe,
-    scatter_lane, scatter_params, softmax_exp_lanes, Block, PopulationStep, PrnnDims, PrnnMask,
-    PrnnNet, PrnnVariant, POPULATION_LANES as L,
+    population_step, population_step_record, population_step_record_probe, scatter_lane,
+    scatter_params, softmax_exp_lanes, Block, PrnnDims, PrnnMask, PrnnNet, PrnnVariant,
+    POPULATION_LANES as L,
 };
 
 const V: PrnnVariant = PrnnVariant::Reference;
@@ -206,60 +203,6 @@ fn bench_step_probe(c: &mut Criterion) {
             )
             .unwrap();
             black_box((&probe, &record));
-        })
-    });
-    g.finish();
-
-    let mut g = c.benchmark_group("prnn_step_pair");
-    g.throughput(Throughput::Elements(2 * L as u64));
-    let (x_target, u_target) = (&s.x[..xl], u);
-    g.bench_function(BenchmarkId::new("separate", "h8_full"), |b| {
-        b.iter(|| {
-            population_step(
-                dims,
-                &masks,
-                &s.pop_params,
-                black_box(&prev),
-                x_target,
-                u_target,
-                &mut next,
-            )
-            .unwrap();
-            population_step_record_probe(
-                dims,
-                &masks,
-                &s.pop_params,
-                &prev,
-                x,
-                u,
-                u_probe,
-                &mut record,
-                &mut probe,
-            )
-            .unwrap();
-            black_box((&next, &probe, &record));
-        })
-    });
-    g.bench_function(BenchmarkId::new("pair", "h8_full"), |b| {
-        b.iter(|| {
-            let first = PopulationStep {
-                x: x_target,
-                u: u_target,
-                next: &mut next,
-            };
-            population_step_pair(
-                dims,
-                &masks,
-                &s.pop_params,
-                black_box(&prev),
-                first,
-                x,
-                u,
-                Some((u_probe, &mut probe)),
-                &mut record,
-            )
-            .unwrap();
-            black_box((&next, &probe, &record));
         })
     });
     g.finish();

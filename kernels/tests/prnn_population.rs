@@ -1,16 +1,16 @@
 //! The pRNN population kernel: every lane bit-identical to the f32 reference run on its
 //! network alone (records, steps, gradients; masks, sizes, episode lengths, early-ended
-//! lanes, zero / `−0` / huge inputs, saturated softmax), the fused probe and pair steps equal
-//! to the separate steps, absent gradient slots left at `+0`,
-//! the shared softmax exp against `f64::exp`, the lane helpers, and bad shapes.
+//! lanes, zero / `−0` / huge inputs, saturated softmax), the fused probe equal to the separate
+//! steps, absent gradient slots left at `+0`, the shared softmax exp against `f64::exp`, the
+//! lane helpers, and bad shapes.
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::prnn::{
     self, backward_scratch, gather_lane, population_backward, population_backward_scratch,
-    population_forward, population_step, population_step_pair, population_step_record,
-    population_step_record_probe, scatter_lane, scatter_params, softmax_exp, softmax_exp_lanes,
-    Block, PopulationStep, PrnnDims, PrnnMask, PrnnNet, PrnnVariant, POPULATION_LANES as L,
+    population_forward, population_step, population_step_record, population_step_record_probe,
+    scatter_lane, scatter_params, softmax_exp, softmax_exp_lanes, Block, PrnnDims, PrnnMask,
+    PrnnNet, PrnnVariant, POPULATION_LANES as L,
 };
 use wiring_kernels::KernelError;
 
@@ -261,10 +261,10 @@ fn check_population(p: &Population, ends: [usize; L], label: &str) {
         );
         assert_bits(&format!("{label} t {t} step"), &next, &record[..sl * L]);
 
-        // The probe and the pair: another step's input and jitter as the first step of the
-        // pair and as the probe's jitter; each output as its separate call gives it.
+        // The fused probe: another step's jitter as the probe's; the record and the probe's
+        // output as the separate calls give them.
         let t2 = (t + 1) % p.steps;
-        let (x2, u2) = (&p.x[t2 * xl..(t2 + 1) * xl], &p.u[t2 * ul..(t2 + 1) * ul]);
+        let u2 = &p.u[t2 * ul..(t2 + 1) * ul];
         let mut probe_out = vec![f32::NAN; ul];
         population_step_record_probe(
             d,
@@ -291,41 +291,6 @@ fn check_population(p: &Population, ends: [usize; L], label: &str) {
             &probe_out,
             &probe_alone[o..],
         );
-        let mut first_alone = vec![f32::NAN; sl * L];
-        population_step(d, &masks, &p.params, &state, x2, u2, &mut first_alone).unwrap();
-        for probe in [false, true] {
-            let mut first = vec![f32::NAN; sl * L];
-            let mut pair_record = vec![f32::NAN; rl * L];
-            let mut pair_probe = vec![f32::NAN; ul];
-            let step = PopulationStep {
-                x: x2,
-                u: u2,
-                next: &mut first,
-            };
-            let probe_arg = probe.then_some((u2, &mut pair_probe[..]));
-            population_step_pair(
-                d,
-                &masks,
-                &p.params,
-                &state,
-                step,
-                x,
-                u,
-                probe_arg,
-                &mut pair_record,
-            )
-            .unwrap();
-            let what = format!("{label} t {t} pair (probe {probe})");
-            assert_bits(&format!("{what} first"), &first, &first_alone);
-            assert_bits(
-                &format!("{what} record"),
-                &pair_record,
-                &rec[t * rl * L..(t + 1) * rl * L],
-            );
-            if probe {
-                assert_bits(&format!("{what} probe"), &pair_probe, &probe_alone[o..]);
-            }
-        }
         state.copy_from_slice(&next);
     }
 

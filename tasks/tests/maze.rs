@@ -632,9 +632,10 @@ fn generate_into_matches_generate_with_reused_buffers() {
     assert!(count > 7_000, "{count} mazes");
 }
 
-/// A batch can be replayed maze by maze: recording the stream where each build begins and
-/// rebuilding from it (in any order, into one reused maze, across kinds) gives `generate`'s
-/// mazes — what training does to avoid keeping its batches.
+/// A batch can be replayed maze by maze: recording the stream where each build begins, or
+/// the default general maze's sketch, and rebuilding from it (in any order, into one reused
+/// maze, across kinds) gives `generate`'s mazes — what training does to avoid keeping its
+/// batches.
 #[test]
 fn build_into_from_recorded_states_replays_generate() {
     let mut sparse = general(11, 0.2, QUIRKS_OFF);
@@ -657,8 +658,11 @@ fn build_into_from_recorded_states_replays_generate() {
         let fresh = cfg.generate(batch, &mut a).unwrap();
         let mut recorded = Vec::new();
         for layout in cfg.plan(batch, &mut b).unwrap() {
-            recorded.push((layout, b.clone()));
-            cfg.skip(layout, &mut b, &mut maze, &mut scratch).unwrap();
+            let at = b.clone();
+            let sketch = cfg.skip(layout, &mut b, &mut maze, &mut scratch).unwrap();
+            // A sketch exactly for the default general maze.
+            assert_eq!(sketch.is_some(), k == 0, "{cfg:?}");
+            recorded.push((layout, at, sketch));
         }
         assert_eq!(
             a.random::<u64>(),
@@ -666,16 +670,22 @@ fn build_into_from_recorded_states_replays_generate() {
             "{cfg:?}: streams in step"
         );
         for i in (0..batch).rev().step_by(3).chain(0..batch) {
-            let (layout, at) = &recorded[i];
+            let (layout, at, sketch) = &recorded[i];
             cfg.build_into(*layout, &mut at.clone(), &mut maze, &mut scratch)
                 .unwrap();
             assert_eq!(maze, fresh[i], "{cfg:?}: maze {i}");
+            if let Some(sketch) = sketch {
+                // Into a maze left by another build: every field overwritten.
+                cfg.build_sketch(sketch, &mut maze);
+                assert_eq!(maze, fresh[i], "{cfg:?}: maze {i} from its sketch");
+            }
         }
     }
 }
 
 /// `skip` leaves the stream where building leaves it, maze after maze, for every kind of
-/// general maze (the size-9 draws-only path with both quirk settings, and the built ones).
+/// general maze (the size-9 draws-only path with both quirk settings, and the built ones),
+/// and a sketch it returns builds the same maze.
 #[test]
 fn skip_draws_what_build_draws() {
     let mut maze = Maze::blank();
@@ -691,9 +701,15 @@ fn skip_draws_what_build_draws() {
                 for _ in 0..500 {
                     cfg.build_into(Layout::General, &mut a, &mut maze, &mut scratch)
                         .unwrap();
-                    cfg.skip(Layout::General, &mut b, &mut maze, &mut scratch)
+                    let built = maze.clone();
+                    let sketch = cfg
+                        .skip(Layout::General, &mut b, &mut maze, &mut scratch)
                         .unwrap();
                     assert_eq!(a, b, "{cfg:?}");
+                    if let Some(sketch) = sketch {
+                        cfg.build_sketch(&sketch, &mut maze);
+                        assert_eq!(maze, built, "{cfg:?}: from its sketch");
+                    }
                 }
             }
         }

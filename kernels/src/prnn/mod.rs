@@ -92,10 +92,7 @@
 //! The Adam kernel is elementwise, so it runs on the interleaved parameters directly.
 //! [`population_step_record_probe`] also gives the output of the same step under a second
 //! jitter (training's greedy probe): the jitter is the last term of `z_t`, so the two share
-//! every operation before it and one pass yields both, bit for bit. [`population_step_pair`]
-//! runs two steps from one state in one pass (training's Q-target of a step and the next
-//! recorded step): every weight load feeds both and their chains overlap, each bit for bit
-//! as alone.
+//! every operation before it and one pass yields both, bit for bit.
 //! Every call takes the lanes' masks: a block no lane has is skipped outright (so a
 //! population of one architecture — the study has 50 networks of each — costs what that
 //! architecture needs, e.g. the 34-unit feedforward net runs 442 of its 2 209 weights), and

@@ -209,58 +209,6 @@ pub fn population_step_record_probe(
     Ok(())
 }
 
-/// The inputs and output of the unrecorded step of [`population_step_pair`]: `x` `[n_in][L]`,
-/// `u` `[n_out][L]`, `next` `[state_len][L]`.
-pub struct PopulationStep<'a> {
-    pub x: &'a [f32],
-    pub u: &'a [f32],
-    pub next: &'a mut [f32],
-}
-
-/// Two population steps from the same `prev` in one pass: `first` as [`population_step`],
-/// then `x`, `u` into `record` as [`population_step_record`] — or, with `probe = Some((u',
-/// o'))`, as [`population_step_record_probe`] — bit for bit as the separate calls. In
-/// training the Q-target of step `t` and the recorded step `t + 1` both start from the state
-/// after step `t`: computed together, every weight load feeds both, and their chains of
-/// multiply–adds overlap instead of one waiting for the other.
-#[allow(clippy::too_many_arguments)] // the step API plus the first step and the probe
-pub fn population_step_pair(
-    dims: PrnnDims,
-    masks: &[PrnnMask; POPULATION_LANES],
-    params: &[f32],
-    prev: &[f32],
-    first: PopulationStep<'_>,
-    x: &[f32],
-    u: &[f32],
-    probe: Option<(&[f32], &mut [f32])>,
-    record: &mut [f32],
-) -> Result<(), KernelError> {
-    const OP: &str = "prnn::population_step_pair";
-    const L: usize = POPULATION_LANES;
-    check_population_step(OP, dims, masks, params, ("prev", prev), x, u, 1)?;
-    check_len(OP, "first.x", first.x, dims.n_in * L)?;
-    check_len(OP, "first.u", first.u, dims.n_out * L)?;
-    check_len(OP, "first.next", first.next, dims.state_len() * L)?;
-    if let Some((u_probe, probe_out)) = &probe {
-        check_len(OP, "u_probe", u_probe, dims.n_out * L)?;
-        check_len(OP, "probe_out", probe_out, dims.n_out * L)?;
-    }
-    check_len(OP, "record", record, dims.record_len() * L)?;
-    let (state, pre) = record.split_at_mut(dims.state_len() * L);
-    simd::step_pair(
-        dims,
-        simd::union(masks),
-        params,
-        prev,
-        [first.x, x],
-        [first.u, u],
-        [first.next, state],
-        Some(pre),
-        probe,
-    );
-    Ok(())
-}
-
 /// A whole population episode from `initial` (`[state_len][L]`): `x` `[steps][n_in][L]`,
 /// `u` `[steps][n_out][L]`, `records` `[steps][record_len][L]` — `steps` chained
 /// [`population_step_record`] calls.

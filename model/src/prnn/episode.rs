@@ -32,10 +32,6 @@ pub type LaneInputs = [[f32; L]; N_IN];
 /// One forward's jitter of up to eight lanes, lane-interleaved like [`LaneInputs`].
 pub type LaneJitter = [[f32; L]; N_OUT];
 
-/// The greedy probe fused into a recorded step ([`Engine::target_and_advance`]): its lanes,
-/// their jitter and their outputs.
-pub type GreedyProbe<'a> = (&'a [bool], &'a [LaneJitter], &'a mut [[f32; N_OUT]]);
-
 /// States and per-step records of a population, advanced in lockstep.
 pub struct Engine {
     variant: PrnnVariant,
@@ -334,72 +330,6 @@ impl Engine {
         Ok(())
     }
 
-    /// The Q-target of the previous step and the recorded step `t`, which start from the
-    /// same state: first [`Self::probe`] of the lanes in `target` with `x_target`,
-    /// `u_target` into `target_out`, then [`Self::advance_probe`] — or, without `probe`,
-    /// [`Self::advance`] with recording — from the state the probe left unchanged, each
-    /// lane's numbers exactly those of the two calls. The population kernel computes both
-    /// in one pass ([`prnn::population_step_pair`]). `probe` = `(lanes, u_probe,
-    /// probe_out)`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn target_and_advance(
-        &mut self,
-        nets: &[&Prnn<f32>],
-        target: &[bool],
-        x_target: &[LaneInputs],
-        u_target: &[LaneJitter],
-        target_out: &mut [[f32; N_OUT]],
-        active: &[bool],
-        probe: Option<GreedyProbe<'_>>,
-        t: usize,
-        x: &[LaneInputs],
-        u: &[LaneJitter],
-        out: &mut [[f32; N_OUT]],
-    ) -> Result<(), ModelError> {
-        let Some(p) = &mut self.pop else {
-            self.probe(nets, target, x_target, u_target, target_out)?;
-            return match probe {
-                Some((on, u_probe, probe_out)) => {
-                    self.advance_probe(nets, active, on, t, x, u, u_probe, out, probe_out)
-                }
-                None => self.advance(nets, active, t, x, u, out, true),
-            };
-        };
-        let o = self.dims.n_in + self.dims.n_hidden;
-        let (prev, rec) =
-            state_and_record(&mut p.records, &mut p.state, &mut p.state_in, self.dims, t);
-        let first = prnn::PopulationStep {
-            x: flat(&x_target[0]),
-            u: flat(&u_target[0]),
-            next: &mut self.next,
-        };
-        let (kernel_probe, probe_lanes) = match probe {
-            Some((on, u_probe, probe_out)) => (
-                Some((flat(&u_probe[0]), &mut p.probe_out[..])),
-                Some((on, probe_out)),
-            ),
-            None => (None, None),
-        };
-        prnn::population_step_pair(
-            self.dims,
-            &p.masks,
-            &p.params,
-            prev,
-            first,
-            flat(&x[0]),
-            flat(&u[0]),
-            kernel_probe,
-            rec,
-        )?;
-        p.state_in = Some(t);
-        gather_outputs(&self.next, o, target, target_out);
-        gather_outputs(p.state(self.dims), o, active, out);
-        if let Some((on, probe_out)) = probe_lanes {
-            gather_outputs(&p.probe_out, 0, on, probe_out);
-        }
-        Ok(())
-    }
-
     /// BPTT of every lane's recorded episode from the zero state, then PyTorch's global
     /// gradient-norm clip per network ([`clip_grad_norm`]); the gradients stay in the engine
     /// for [`Self::adam_step`]. Lane `l` ran `steps[l]` steps with `dout[l] = ∂L/∂o_t`
@@ -506,8 +436,8 @@ impl Engine {
     }
 
     /// The sensed input of lane `l`'s step `t` recorded by [`Self::advance`] (evaluation's
-    /// measures read it; with the population kernel, training's steps — through
-    /// [`Self::advance_probe`] and [`Self::target_and_advance`] — do not keep it).
+    /// measures read it; with the population kernel, training's steps through
+    /// [`Self::advance_probe`] do not keep it).
     pub fn input(&self, lane: usize, t: usize) -> &[f32; N_IN] {
         &self.inputs[lane][t]
     }

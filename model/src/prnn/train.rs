@@ -5,7 +5,7 @@ use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::prnn::PrnnVariant;
-use wiring_tasks::maze::{self, Action, Cell, Layout, Maze, MazeConfig, LANES};
+use wiring_tasks::maze::{self, Action, Cell, Layout, Maze, MazeConfig, MazeSketch, LANES};
 
 use super::arch::Architecture;
 use super::episode::{argmax, Engine, LaneInputs, LaneJitter, N_IN, N_OUT};
@@ -51,21 +51,20 @@ pub struct TrainedPrnn {
 /// `"mazes"` stream ([`MazeConfig::generate`]: the batch's plan, then each maze's build),
 /// each visited in a shuffled order drawn from the same stream after the batch.
 ///
-/// A batch is not kept: the source records the layout of each maze and the state of the
-/// stream where its build begins, and rebuilds the maze when its episode comes — the same
-/// draws, so the same maze. A pass over the batch at generation time makes every maze's
-/// draws ([`MazeConfig::skip`]: the default general maze's walk and corners, other mazes
-/// built) to advance the stream as generating the batch does. Drawing twice costs less than
-/// keeping the batch: 1 000 mazes of about 1.4 KB per network outgrow the caches, and
+/// A batch is not kept: a pass over the batch at generation time makes every maze's draws
+/// ([`MazeConfig::skip`]) to advance the stream as generating the batch does, and records
+/// what rebuilds each maze when its episode comes — for the default general maze its
+/// 16-byte sketch (walk, start and goal), for any other the layout and the state of the
+/// stream where its build begins (the same draws, so the same maze). Rebuilding costs less
+/// than keeping the batch: 1 000 mazes of about 1.4 KB per network outgrow the caches, and
 /// visited in shuffled order each episode's maze would arrive miss by miss, while a maze
 /// just rebuilt is in L1.
 struct MazeSource {
     task: MazeConfig,
     batch: usize,
     rng: Xoshiro256PlusPlus,
-    /// Per maze of the current batch, in visiting order: its layout and the stream where
-    /// its build begins.
-    plan: Vec<(Layout, Xoshiro256PlusPlus)>,
+    /// Per maze of the current batch, in visiting order: what builds it.
+    plan: Vec<Planned>,
     next: usize,
     /// The maze of the current episode (and the pass's scratch maze).
     maze: Maze,
@@ -90,9 +89,14 @@ impl MazeSource {
         if self.next == self.plan.len() {
             self.plan.clear();
             for layout in self.task.plan(self.batch, &mut self.rng)? {
-                self.plan.push((layout, self.rng.clone()));
-                self.task
-                    .skip(layout, &mut self.rng, &mut self.maze, &mut self.scratch)?;
+                let at = self.rng.clone();
+                let sketch =
+                    self.task
+                        .skip(layout, &mut self.rng, &mut self.maze, &mut self.scratch)?;
+                self.plan.push(match sketch {
+                    Some(sketch) => Planned::Sketch(sketch),
+                    None => Planned::Stream(layout, at),
+                });
             }
             // The shuffle's swaps applied to the plan itself (as to an index vector that
             // starts as the identity): the plan is then read in order, line after line,
@@ -103,10 +107,13 @@ impl MazeSource {
             }
             self.next = 0;
         }
-        let (layout, at) = &self.plan[self.next];
-        let mut rng = at.clone();
-        self.task
-            .build_into(*layout, &mut rng, &mut self.maze, &mut self.scratch)?;
+        match &self.plan[self.next] {
+            Planned::Sketch(sketch) => self.task.build_sketch(sketch, &mut self.maze),
+            Planned::Stream(layout, at) => {
+                self.task
+                    .build_into(*layout, &mut at.clone(), &mut self.maze, &mut self.scratch)?
+            }
+        }
         self.next += 1;
         Ok(&self.maze)
     }
@@ -138,6 +145,13 @@ fn owe_loss(owed: &[bool], target_out: &[[f32; N_OUT]], l: &mut Losses, douts: &
         l.episode[k] += diff * diff;
         douts[k][l.at[k]] = 2.0 * diff;
     }
+}
+
+/// How a maze of a batch is rebuilt: from its sketch (the default general maze: its walk's
+/// tree, start and goal, drawn once) or from the stream where its build begins.
+enum Planned {
+    Sketch(MazeSketch),
+    Stream(Layout, Xoshiro256PlusPlus),
 }
 
 /// Per-network training state (parameters and Adam moments live in `nets` / `adams`, or in
@@ -176,9 +190,8 @@ pub fn test_mazes(
 ///
 /// How the work is laid out changes no number: the greedy probe forward (its jitter drawn
 /// before the recorded forward's) is computed in the same pass as the recorded forward, from
-/// which it differs only by the jitter ([`Engine::advance_probe`]); the Q-target's forward of
-/// step `t` waits for step `t + 1` and runs in the same pass too, as both start from the
-/// state after step `t` ([`Engine::target_and_advance`]), its sensing beside that step's
+/// which it differs only by the jitter ([`Engine::advance_probe`]); the Q-target's sensing of
+/// step `t` waits for step `t + 1`'s, at the same position, and both gather the cues once
 /// ([`StepStreams::sense_twice`]; each stream still draws in the order above); with the
 /// population kernel the parameters and Adam moments stay interleaved in the engine during
 /// training.
@@ -332,9 +345,9 @@ pub fn train_population(
         let mazes: Vec<&Maze> = lanes.iter().map(|lane| &lane.source.maze).collect();
         let net_refs: Vec<&Prnn<f32>> = nets.iter().collect();
         engine.reset();
-        // The Q-target of step t is owed until step t + 1's forward: both start from the state
-        // after step t, at the same position, and run in one pass of the engine. `owed`: the
-        // lanes that took step t (their target is owed); `active`: those still running.
+        // The Q-target of step t is owed until step t + 1 has sensed: both sense at the same
+        // position, in one pass over the mazes. `owed`: the lanes that took step t (their
+        // target is owed); `active`: those still running.
         let mut target_owed = false;
         for t in 0..n_steps {
             // 1–2 (and 5 of the previous step): sense for the owed targets, then for this
@@ -357,8 +370,8 @@ pub fn train_population(
             }
             explore.explore(&active, epsilon, &mut greedy, &mut action);
             // 3: the recorded forward — with the greedy lanes' probe fused in (same input,
-            // its own jitter drawn first, as a separate probe forward would) and the owed
-            // targets' forward beside it (their jitter drawn before both).
+            // its own jitter drawn first, as a separate probe forward would); the owed
+            // targets' jitter is drawn before both.
             if target_owed {
                 jitter_rngs.jitter(&owed, jitter, &mut u_target);
             }
@@ -367,37 +380,31 @@ pub fn train_population(
                 jitter_rngs.jitter(&greedy, jitter, &mut u_probe);
             }
             jitter_rngs.jitter(&active, jitter, &mut u);
-            let probe = fused_probe.then_some((&greedy[..], &u_probe[..], &mut probe_out[..]));
             if target_owed {
-                engine.target_and_advance(
+                // 5–6 of the previous step: its target, from the state this step starts from.
+                engine.probe(&net_refs, &owed, &x_target, &u_target, &mut next_out)?;
+                owe_loss(&owed, &next_out, &mut losses, &mut douts);
+            }
+            if fused_probe {
+                engine.advance_probe(
                     &net_refs,
-                    &owed,
-                    &x_target,
-                    &u_target,
-                    &mut next_out,
                     &active,
-                    probe,
+                    &greedy,
                     t,
                     &x,
                     &u,
+                    &u_probe,
                     &mut out,
+                    &mut probe_out,
                 )?;
-                // 5–6 of the previous step: target and loss.
-                owe_loss(&owed, &next_out, &mut losses, &mut douts);
-            } else if let Some((on, u_probe, probe_out)) = probe {
-                engine.advance_probe(
-                    &net_refs, &active, on, t, &x, &u, u_probe, &mut out, probe_out,
-                )?;
-            } else {
-                engine.advance(&net_refs, &active, t, &x, &u, &mut out, true)?;
-            }
-            if fused_probe {
                 for l in 0..n {
                     if greedy[l] {
                         action[l] = argmax(&probe_out[l]);
                         forwards[l] += 1;
                     }
                 }
+            } else {
+                engine.advance(&net_refs, &active, t, &x, &u, &mut out, true)?;
             }
             for l in 0..n {
                 let a = u64::from(active[l]);

@@ -12,7 +12,7 @@
 //! quirks = { last_cell_closed = true, relabel_distances = true }
 //! ```
 
-use super::{general, h, track, DistanceScratch, Layout, Maze, MazeError, MIN_SIZE};
+use super::{general, general9, h, track, DistanceScratch, Layout, Maze, MazeError, MIN_SIZE};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -196,6 +196,12 @@ impl Default for MazeConfig {
     }
 }
 
+/// The drawn part of a default general maze (its walk's tree, start and goal), from
+/// [`MazeConfig::skip`]: what [`MazeConfig::build_sketch`] needs to build the maze without
+/// drawing again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MazeSketch(general9::Drawn);
+
 impl MazeConfig {
     /// The default config of `kind` (2 channels, no noise, no sparsity, quirks on).
     pub fn of_kind(kind: MazeKind) -> Self {
@@ -344,8 +350,10 @@ impl MazeConfig {
     /// The draws of [`build_into`](Self::build_into) without (always) building: `rng` ends
     /// where building would leave it, so the next maze of a batch can be built or skipped in
     /// turn. Cheaper where the draws do not need the built maze (the default general maze:
-    /// its walk and corners only); otherwise the maze is built into `maze`, which is scratch
-    /// here (left unspecified).
+    /// its walk and corners only), which then comes back as a [`MazeSketch`] of 16 bytes
+    /// that [`build_sketch`](Self::build_sketch) builds without drawing again; otherwise
+    /// the maze is built into `maze`, which is scratch here (left unspecified), and `None`
+    /// comes back.
     ///
     /// # Errors
     /// As [`build`](Self::build).
@@ -355,14 +363,25 @@ impl MazeConfig {
         rng: &mut R,
         maze: &mut Maze,
         scratch: &mut DistanceScratch,
-    ) -> Result<(), MazeError> {
+    ) -> Result<Option<MazeSketch>, MazeError> {
         self.validate()?;
         match (self.kind, layout) {
             (MazeKind::General { size, .. }, Layout::General) => {
-                general::skip(self, size, rng, maze, scratch)
+                Ok(general::skip(self, size, rng, maze, scratch)?.map(MazeSketch))
             }
-            _ => self.build_into(layout, rng, maze, scratch),
+            _ => self.build_into(layout, rng, maze, scratch).map(|()| None),
         }
+    }
+
+    /// The maze whose draws [`skip`](Self::skip) returned as `sketch` (with this config),
+    /// into `maze` as [`build_into`](Self::build_into) would build it from the stream.
+    pub fn build_sketch(&self, sketch: &MazeSketch, maze: &mut Maze) {
+        general9::build_drawn(
+            self.n_channels,
+            self.quirks.last_cell_closed,
+            sketch.0,
+            maze,
+        );
     }
 
     fn build_valid<R: Rng + ?Sized>(&self, layout: Layout, rng: &mut R) -> Result<Maze, MazeError> {

@@ -298,23 +298,22 @@ pub(crate) fn build_into<R: Rng + ?Sized>(
 
 /// The draws of [`build_into`] without (always) building: `rng` ends where building would
 /// leave it. The default size-9 maze (no wall or cue sparsity, no maze noise) only draws its
-/// walk and corners; any other is built into `maze`, which is scratch here.
+/// walk and corners, and returns them; any other is built into `maze`, which is scratch here.
 pub(crate) fn skip<R: Rng + ?Sized>(
     cfg: &MazeConfig,
     size: usize,
     rng: &mut R,
     maze: &mut Maze,
     scratch: &mut DistanceScratch,
-) -> Result<(), MazeError> {
+) -> Result<Option<general9::Drawn>, MazeError> {
     if size == general9::SIZE
         && cfg.wall_sparsity == 0.0
         && cfg.maze_noise == 0.0
         && cfg.cue_sparsity == 0.0
     {
-        general9::skip(cfg.quirks.last_cell_closed, rng);
-        Ok(())
+        Ok(Some(general9::skip(cfg.quirks.last_cell_closed, rng)))
     } else {
-        build_into(cfg, size, rng, maze, scratch)
+        build_into(cfg, size, rng, maze, scratch).map(|()| None)
     }
 }
 

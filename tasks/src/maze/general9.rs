@@ -144,6 +144,7 @@ static SPREAD: [u32; 256] = {
 };
 
 /// The spanning tree of one walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Tree {
     /// Its 15 edges as wall bits.
     walls: u32,
@@ -232,8 +233,16 @@ fn cell_of(c: u32) -> (usize, usize) {
 }
 
 /// The random part of a size-9 general maze (steps 1 and 3): the walk's tree, the open
-/// cells, start and goal — every draw the maze takes.
-fn draw<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) -> (Tree, u32, u32, u32) {
+/// cells, start and goal — every draw the maze takes, in 16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Drawn {
+    tree: Tree,
+    open: u32,
+    start: u32,
+    goal: u32,
+}
+
+fn draw<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) -> Drawn {
     let mut bits = RandomBits::new();
     let tree = walk(&mut bits, rng);
     let open = if last_cell_closed {
@@ -251,12 +260,18 @@ fn draw<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) -> (Tree, u32,
     let i = bits.below(n, rng);
     let j = bits.below(n - 1, rng);
     let j = if j >= i { j + 1 } else { j };
-    (tree, open, corners[i], corners[j])
+    Drawn {
+        tree,
+        open,
+        start: corners[i],
+        goal: corners[j],
+    }
 }
 
-/// The draws of [`build_into`] without building: `rng` ends where building would leave it.
-pub(crate) fn skip<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) {
-    draw(last_cell_closed, rng);
+/// The draws of [`build_into`] without building: `rng` ends where building would leave it,
+/// and what was drawn builds the maze with [`build_drawn`].
+pub(crate) fn skip<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) -> Drawn {
+    draw(last_cell_closed, rng)
 }
 
 /// Steps 1 and 3–6 of a size-9 general maze (no wall sparsity) into `maze`, every field
@@ -267,7 +282,27 @@ pub(crate) fn build_into<R: RngCore + ?Sized>(
     rng: &mut R,
     maze: &mut Maze,
 ) {
-    let (tree, open, start, goal) = draw(last_cell_closed, rng);
+    build_drawn(
+        n_channels,
+        last_cell_closed,
+        draw(last_cell_closed, rng),
+        maze,
+    );
+}
+
+/// Steps 4–6 of [`build_into`] on its draws (from [`skip`] with the same `last_cell_closed`).
+pub(crate) fn build_drawn(
+    n_channels: usize,
+    last_cell_closed: bool,
+    drawn: Drawn,
+    maze: &mut Maze,
+) {
+    let Drawn {
+        tree,
+        open,
+        start,
+        goal,
+    } = drawn;
 
     // Tree distances from the goal, level by level, as 4-bit fields (≤ 15 levels).
     let (right, down) = (tree.walls & 0xffff, tree.walls >> 16);

@@ -36,7 +36,7 @@ pub mod normal;
 pub mod track;
 
 pub use agent::{sense, sense_channels, step, Action, N_ACTIONS, N_SENSORS};
-pub use config::{MazeConfig, MazeKind, MazeQuirks};
+pub use config::{MazeConfig, MazeKind, MazeQuirks, MazeSketch};
 pub use distance::{
     distance_map, distance_map_into, greedy_walk_length, DistanceScratch, RELABEL_BUDGET,
 };
