@@ -413,7 +413,7 @@ fn lanes_that_ended_early_match_their_shorter_episode() {
 #[test]
 fn saturated_softmax_zero_and_negative_zero_inputs_stay_bit_identical() {
     // Huge inputs in every lane: one-hot outputs with exact zeros (exp underflows to +0),
-    // dead ReLUs; −0 inputs in feedforward lanes (i_t = x_t + 0 = +0 in both).
+    // dead ReLUs; −0 inputs in feedforward lanes (i_t = (+0 + Σ) + x_t = +0 in both).
     let inputs = [
         Inputs::Huge,
         Inputs::NegativeZero,

@@ -110,13 +110,11 @@
 //! (exactly, fused or not: an FMA rounds `s + (±0)` once), and `s + (±0) = s`
 //! exactly for every `s ≠ −0` (round-to-nearest; a non-zero `s` is unchanged, `+0 + −0 =
 //! +0`). So it suffices that **no accumulator is ever −0 when such a term arrives**:
-//! - an accumulator that starts at `+0` (`a_t`, `z_t`, the carried adjoints `c^{i,h,o}`,
-//!   whose sum starts from a fill with `+0`) can never become `−0` by adding, since in
-//!   round-to-nearest `s + t = −0` only if `s = t = −0`;
-//! - `i_t` starts at `x_t`, which the caller could pass as `−0`; both implementations
-//!   therefore start it at `x_t + 0` (`−0 ↦ +0`, every other value unchanged). Without it
-//!   a feedforward lane's reference `i_t` would be `−0` where the population's (which
-//!   always adds `0·h ≥ +0` terms) is `+0` — a tested case;
+//! - an accumulator that starts at `+0` (`i_t`, `a_t`, `z_t`, the carried adjoints
+//!   `c^{i,h,o}`, whose sum starts from a fill with `+0`) can never become `−0` by adding,
+//!   since in round-to-nearest `s + t = −0` only if `s = t = −0`; `i_t` takes the input
+//!   `x_t` last, onto that `+0`-started sum, so a `−0` input gives `+0` in both (a feedforward
+//!   lane — a tested case);
 //! - `δ^i` starts at `c^i`, `δ^a` at `c^h` — carried adjoints, so never `−0`;
 //! - gradients: a present block's slot gets `(δ·1)·v = δ·v`, as the reference; an absent
 //!   block's slot `s` becomes `s + (±0)`, i.e. stays exactly `s` unless `s` is `−0` (then

@@ -185,12 +185,11 @@ pub(super) fn step<T: Real>(
     let (ni, rest) = next.split_at_mut(d.n_in);
     let (nh, no) = rest.split_at_mut(d.n_hidden);
 
-    // i_t = (x_t + 0) + W_ii i + W_oi o + W_hi h (previous states). The `+ 0` turns a −0
-    // sensor value into +0 and changes nothing else; it makes the sum never −0, which the
-    // population kernel's `0·v` terms of absent blocks rely on (module docs, "Population").
-    for (n, &xv) in ni.iter_mut().zip(x) {
-        *n = xv + T::ZERO;
-    }
+    // i_t = ((W_ii i + W_oi o) + W_hi h) + x_t (previous states): each sum starts at +0 and
+    // takes the terms that do not wait for this step first — the input last here, `i_t` and
+    // `h_t` last below — so that a step's chain of dependent operations after its input is
+    // short. Starting at +0 also keeps every sum off −0 (module docs, "Population").
+    ni.fill(T::ZERO);
     if let Some(w) = weights(&net, Block::Ii) {
         matvec_add(w, pi, ni);
     }
@@ -200,16 +199,19 @@ pub(super) fn step<T: Real>(
     if let Some(w) = weights(&net, Block::Hi) {
         matvec_add(w, ph, ni);
     }
+    for (n, &xv) in ni.iter_mut().zip(x) {
+        *n += xv;
+    }
 
-    // a_t = W_ih i_t + W_hh h + W_oh o;  h_t = relu(a_t).
+    // a_t = W_hh h + W_oh o + W_ih i_t;  h_t = relu(a_t).
     nh.fill(T::ZERO);
-    matvec_add(&net.params[d.block_range(Block::Ih)], ni, nh);
     if let Some(w) = weights(&net, Block::Hh) {
         matvec_add(w, ph, nh);
     }
     if let Some(w) = weights(&net, Block::Oh) {
         matvec_add(w, po, nh);
     }
+    matvec_add(&net.params[d.block_range(Block::Ih)], ni, nh);
     if let Some(pre) = pre {
         pre.copy_from_slice(nh);
     }
@@ -220,15 +222,15 @@ pub(super) fn step<T: Real>(
         }
     }
 
-    // z_t = W_ho h_t + W_oo o + W_io i_t + u_t;  o_t = softmax(z_t).
+    // z_t = W_oo o + W_io i_t + W_ho h_t + u_t;  o_t = softmax(z_t).
     no.fill(T::ZERO);
-    matvec_add(&net.params[d.block_range(Block::Ho)], nh, no);
     if let Some(w) = weights(&net, Block::Oo) {
         matvec_add(w, po, no);
     }
     if let Some(w) = weights(&net, Block::Io) {
         matvec_add(w, ni, no);
     }
+    matvec_add(&net.params[d.block_range(Block::Ho)], nh, no);
     for (z, &uj) in no.iter_mut().zip(u) {
         *z += uj;
     }

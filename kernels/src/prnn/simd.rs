@@ -423,18 +423,20 @@ fn step_shaped<S: Shape>(
     let (x, u) = (&x[..d.n_in()], &u[..d.n_out()]);
     let (ni, nh, no) = split_state_mut(next, d);
 
-    // i_t = (x_t + 0) + W_ii i + W_oi o + W_hi h.
+    // i_t = ((W_ii i + W_oi o) + W_hi h) + x_t, from +0 (the reference's order: the terms
+    // that wait for this step's input or layers come last, so the out-of-order core runs
+    // the others ahead and the step's dependent chain is short).
     let terms = [(w_ii, pi), (w_oi, po), (w_hi, ph)];
     rows_sum(
         d.n_in(),
-        |r| ld(&x[r]) + ZERO,
+        |_| ZERO,
         &terms,
-        |r, acc| ni[r] = acc.to_array(),
+        |r, acc| ni[r] = (acc + ld(&x[r])).to_array(),
     );
     let ni: &[Lanes] = ni;
 
-    // a_t = W_ih i_t + W_hh h + W_oh o;  h_t = relu(a_t) (−0 and NaN kept, as the reference).
-    let terms = [(w_ih, ni), (w_hh, ph), (w_oh, po)];
+    // a_t = W_hh h + W_oh o + W_ih i_t;  h_t = relu(a_t) (−0 and NaN kept, as the reference).
+    let terms = [(w_hh, ph), (w_oh, po), (w_ih, ni)];
     if let Some(pre) = pre {
         let pre = &mut pre[..d.n_h()];
         rows_sum(
@@ -456,8 +458,8 @@ fn step_shaped<S: Shape>(
     }
     let nh: &[Lanes] = nh;
 
-    // z_t = W_ho h_t + W_oo o + W_io i_t + u_t.
-    let terms = [(w_ho, nh), (w_oo, po), (w_io, ni)];
+    // z_t = W_oo o + W_io i_t + W_ho h_t + u_t.
+    let terms = [(w_oo, po), (w_io, ni), (w_ho, nh)];
     if let Some((up, op)) = probe.as_mut() {
         let (up, op) = (&up[..d.n_out()], &mut op[..d.n_out()]);
         rows_sum(
