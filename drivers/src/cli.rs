@@ -17,8 +17,8 @@ pub struct RunArgs {
     /// The study config, given as an option instead (`run --config FILE`).
     #[arg(long = "config", value_name = "FILE", conflicts_with = "config")]
     pub config_option: Option<PathBuf>,
-    /// The run directory [default: runs/<config file stem>, or runs/<driver>-quick for the
-    /// built-in study].
+    /// The run directory [default: runs/STEM for a config file STEM.toml, runs/DRIVER-quick
+    /// for the built-in study].
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Work units trained at once [default: all cores]: networks (sernn) or populations of

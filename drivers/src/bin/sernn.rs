@@ -56,7 +56,7 @@ enum Command {
         dir: PathBuf,
     },
     /// Structural and functional measures of every finished network at the analysed epoch:
-    /// networks/<id>/analysis.json, analysis.csv, analysis.html and figures/analysis_*.csv.
+    /// networks/ID/analysis.json, analysis.csv, analysis.html and figures/analysis_*.csv.
     /// Resumes: networks already analysed with the same options are reused.
     Analyze(AnalyzeArgs),
     /// Print the structural measures (JSON) of any square connectivity matrix in a .npy file
