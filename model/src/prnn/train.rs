@@ -54,7 +54,7 @@ pub struct TrainedPrnn {
 /// A batch is not kept: a pass over the batch at generation time makes every maze's draws
 /// ([`MazeConfig::skip`]) to advance the stream as generating the batch does, and records
 /// what rebuilds each maze when its episode comes — for the default general maze its
-/// 16-byte sketch (walk, start and goal), for any other the layout and the state of the
+/// 24-byte sketch (walk, start and goal), for any other the layout and the state of the
 /// stream where its build begins (the same draws, so the same maze). Rebuilding costs less
 /// than keeping the batch: 1 000 mazes of about 1.4 KB per network outgrow the caches, and
 /// visited in shuffled order each episode's maze would arrive miss by miss, while a maze

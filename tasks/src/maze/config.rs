@@ -350,7 +350,7 @@ impl MazeConfig {
     /// The draws of [`build_into`](Self::build_into) without (always) building: `rng` ends
     /// where building would leave it, so the next maze of a batch can be built or skipped in
     /// turn. Cheaper where the draws do not need the built maze (the default general maze:
-    /// its walk and corners only), which then comes back as a [`MazeSketch`] of 16 bytes
+    /// its walk and corners only), which then comes back as a [`MazeSketch`] of 24 bytes
     /// that [`build_sketch`](Self::build_sketch) builds without drawing again; otherwise
     /// the maze is built into `maze`, which is scratch here (left unspecified), and `None`
     /// comes back.

@@ -311,7 +311,7 @@ pub(crate) fn skip<R: Rng + ?Sized>(
         && cfg.maze_noise == 0.0
         && cfg.cue_sparsity == 0.0
     {
-        Ok(Some(general9::skip(cfg.quirks.last_cell_closed, rng)))
+        Ok(Some(general9::draw(cfg.quirks.last_cell_closed, rng)))
     } else {
         build_into(cfg, size, rng, maze, scratch).map(|()| None)
     }

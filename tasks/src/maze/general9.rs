@@ -233,7 +233,7 @@ fn cell_of(c: u32) -> (usize, usize) {
 }
 
 /// The random part of a size-9 general maze (steps 1 and 3): the walk's tree, the open
-/// cells, start and goal — every draw the maze takes, in 16 bytes.
+/// cells, start and goal — every draw the maze takes, in 24 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Drawn {
     tree: Tree,
@@ -242,7 +242,11 @@ pub(crate) struct Drawn {
     goal: u32,
 }
 
-fn draw<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) -> Drawn {
+const _: () = assert!(core::mem::size_of::<Drawn>() == 24);
+
+/// The draws of [`build_into`] without building: `rng` ends where building leaves it, and
+/// what was drawn builds the maze with [`build_drawn`].
+pub(crate) fn draw<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) -> Drawn {
     let mut bits = RandomBits::new();
     let tree = walk(&mut bits, rng);
     let open = if last_cell_closed {
@@ -266,12 +270,6 @@ fn draw<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) -> Drawn {
         start: corners[i],
         goal: corners[j],
     }
-}
-
-/// The draws of [`build_into`] without building: `rng` ends where building would leave it,
-/// and what was drawn builds the maze with [`build_drawn`].
-pub(crate) fn skip<R: RngCore + ?Sized>(last_cell_closed: bool, rng: &mut R) -> Drawn {
-    draw(last_cell_closed, rng)
 }
 
 /// Steps 1 and 3–6 of a size-9 general maze (no wall sparsity) into `maze`, every field
