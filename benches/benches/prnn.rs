@@ -9,6 +9,10 @@
 //! - `prnn_step_probe/{separate,fused}/h8_full`: a recorded step plus the greedy probe (same
 //!   input, own jitter) of 8 networks — two population steps, or one
 //!   `population_step_record_probe` sharing everything before the jitter.
+//! - `prnn_step_target/{separate,sibling}/h8_full`: a recorded step with the greedy probe
+//!   plus a Q-target step from the same state (own input and jitter) — the fused step and a
+//!   population step, or `population_step_record_recurrent` keeping the recurrent sums and
+//!   `population_step_sibling` computing only the terms that wait for the input.
 //! - `prnn_backward/{reference,population}/h8_mixed_t20`: BPTT over a 20-step episode of 8
 //!   networks (160 network-steps).
 //! - `prnn_softmax_exp/{shared_f32x8,libm_per_lane}`: the 5 × 8 exponentials of one
@@ -22,9 +26,9 @@ use std::hint::black_box;
 use std::time::Duration;
 use wiring_kernels::prnn::{
     self, backward_scratch, population_backward, population_backward_scratch, population_forward,
-    population_step, population_step_record, population_step_record_probe, scatter_lane,
-    scatter_params, softmax_exp_lanes, Block, PrnnDims, PrnnMask, PrnnNet, PrnnVariant,
-    POPULATION_LANES as L,
+    population_step, population_step_record, population_step_record_probe,
+    population_step_record_recurrent, population_step_sibling, scatter_lane, scatter_params,
+    softmax_exp_lanes, Block, PrnnDims, PrnnMask, PrnnNet, PrnnVariant, POPULATION_LANES as L,
 };
 
 const V: PrnnVariant = PrnnVariant::Reference;
@@ -208,6 +212,80 @@ fn bench_step_probe(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_step_target(c: &mut Criterion) {
+    let mut g = c.benchmark_group("prnn_step_target");
+    g.throughput(Throughput::Elements(L as u64));
+    let (dims, masks) = (PrnnDims::study(8), [PrnnMask::FULL; L]);
+    let s = Setup::new(dims, masks, 3);
+    let (sl, rl) = (dims.state_len(), dims.record_len());
+    let zero = vec![0.0f32; sl * L];
+    let mut rec = vec![0.0f32; 3 * rl * L];
+    population_forward(dims, &masks, &s.pop_params, 3, &zero, &s.x, &s.u, &mut rec).unwrap();
+    let prev = rec[..sl * L].to_vec();
+    let (xl, ul) = (dims.n_in * L, dims.n_out * L);
+    let (x, u, u_probe) = (&s.x[xl..2 * xl], &s.u[ul..2 * ul], &s.u[..ul]);
+    let (x_target, u_target) = (&s.x[2 * xl..3 * xl], &s.u[2 * ul..3 * ul]);
+    let mut record = vec![0.0f32; rl * L];
+    let mut probe = vec![0.0f32; ul];
+    let mut target = vec![0.0f32; sl * L];
+    let mut recurrent = vec![0.0f32; sl * L];
+    g.bench_function(BenchmarkId::new("separate", "h8_full"), |b| {
+        b.iter(|| {
+            population_step(
+                dims,
+                &masks,
+                &s.pop_params,
+                black_box(&prev),
+                x_target,
+                u_target,
+                &mut target,
+            )
+            .unwrap();
+            population_step_record_probe(
+                dims,
+                &masks,
+                &s.pop_params,
+                &prev,
+                x,
+                u,
+                u_probe,
+                &mut record,
+                &mut probe,
+            )
+            .unwrap();
+            black_box((&target, &probe, &record));
+        })
+    });
+    g.bench_function(BenchmarkId::new("sibling", "h8_full"), |b| {
+        b.iter(|| {
+            population_step_record_recurrent(
+                dims,
+                &masks,
+                &s.pop_params,
+                black_box(&prev),
+                x,
+                u,
+                Some((u_probe, &mut probe)),
+                &mut record,
+                &mut recurrent,
+            )
+            .unwrap();
+            population_step_sibling(
+                dims,
+                &masks,
+                &s.pop_params,
+                &recurrent,
+                x_target,
+                u_target,
+                &mut target,
+            )
+            .unwrap();
+            black_box((&target, &probe, &record));
+        })
+    });
+    g.finish();
+}
+
 fn bench_backward(c: &mut Criterion) {
     let mut g = c.benchmark_group("prnn_backward");
     let steps = 20;
@@ -306,6 +384,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
-    targets = bench_step, bench_step_probe, bench_backward, bench_exp
+    targets = bench_step, bench_step_probe, bench_step_target, bench_backward, bench_exp
 }
 criterion_main!(benches);

@@ -9,8 +9,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::prnn::{
     self, backward_scratch, gather_lane, population_backward, population_backward_scratch,
     population_forward, population_step, population_step_record, population_step_record_probe,
-    scatter_lane, scatter_params, softmax_exp, softmax_exp_lanes, Block, PrnnDims, PrnnMask,
-    PrnnNet, PrnnVariant, POPULATION_LANES as L,
+    population_step_record_recurrent, population_step_sibling, scatter_lane, scatter_params,
+    softmax_exp, softmax_exp_lanes, Block, PrnnDims, PrnnMask, PrnnNet, PrnnVariant,
+    POPULATION_LANES as L,
 };
 use wiring_kernels::KernelError;
 
@@ -291,6 +292,38 @@ fn check_population(p: &Population, ends: [usize; L], label: &str) {
             &probe_out,
             &probe_alone[o..],
         );
+
+        // The recurrent sums, with and without the probe: the same record and probe; a
+        // sibling step from them (another step's input and jitter) as a step from `state`.
+        let x2 = &p.x[t2 * xl..(t2 + 1) * xl];
+        let mut sibling_alone = vec![f32::NAN; sl * L];
+        population_step(d, &masks, &p.params, &state, x2, u2, &mut sibling_alone).unwrap();
+        for with_probe in [false, true] {
+            let mut recurrent = vec![f32::NAN; sl * L];
+            let mut probe_out = vec![f32::NAN; ul];
+            record.fill(f32::NAN);
+            population_step_record_recurrent(
+                d,
+                &masks,
+                &p.params,
+                &state,
+                x,
+                u,
+                with_probe.then_some((u2, &mut probe_out[..])),
+                &mut record,
+                &mut recurrent,
+            )
+            .unwrap();
+            let what = format!("{label} t {t} recurrent (probe {with_probe})");
+            assert_bits(&what, &record, &rec[t * rl * L..(t + 1) * rl * L]);
+            if with_probe {
+                assert_bits(&what, &probe_out, &probe_alone[o..]);
+            }
+            let mut sibling = vec![f32::NAN; sl * L];
+            population_step_sibling(d, &masks, &p.params, &recurrent, x2, u2, &mut sibling)
+                .unwrap();
+            assert_bits(&format!("{what} sibling"), &sibling, &sibling_alone);
+        }
         state.copy_from_slice(&next);
     }
 
@@ -655,6 +688,60 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
             d, &masks, &params, &state, x1, u1, &mut next
         )),
         "record"
+    );
+    let mut recurrent = next.clone();
+    let mut record = rec[..rl].to_vec();
+    assert_eq!(
+        buffer(population_step_record_recurrent(
+            d,
+            &masks,
+            &params,
+            &state,
+            x1,
+            u1,
+            None,
+            &mut record,
+            &mut recurrent[1..]
+        )),
+        "recurrent"
+    );
+    assert_eq!(
+        buffer(population_step_record_recurrent(
+            d,
+            &masks,
+            &params,
+            &state,
+            x1,
+            u1,
+            Some((&u1[1..], &mut next[..5 * L])),
+            &mut record,
+            &mut recurrent
+        )),
+        "u_probe"
+    );
+    assert_eq!(
+        buffer(population_step_sibling(
+            d,
+            &masks,
+            &params,
+            &recurrent[1..],
+            x1,
+            u1,
+            &mut next
+        )),
+        "recurrent"
+    );
+    assert_eq!(
+        buffer(population_step_sibling(
+            d,
+            &masks,
+            &params,
+            &recurrent,
+            x1,
+            u1,
+            &mut next[1..]
+        )),
+        "next"
     );
     let fwd = population_forward;
     assert_eq!(

@@ -93,6 +93,12 @@
 //! [`population_step_record_probe`] also gives the output of the same step under a second
 //! jitter (training's greedy probe): the jitter is the last term of `z_t`, so the two share
 //! every operation before it and one pass yields both, bit for bit.
+//! [`population_step_record_recurrent`] keeps a step's recurrent sums — the part of `i_t`,
+//! `a_t` and `z_t` computed before its input arrives —, from which
+//! [`population_step_sibling`] runs another step from the same state (training's Q-target,
+//! which starts from the state the next recorded step starts from) for the cost of the
+//! terms that wait for the input — the products with `W_ih`, `W_io` and `W_ho` — and the
+//! softmax.
 //! Every call takes the lanes' masks: a block no lane has is skipped outright (so a
 //! population of one architecture — the study has 50 networks of each — costs what that
 //! architecture needs, e.g. the 34-unit feedforward net runs 442 of its 2 209 weights), and

@@ -209,6 +209,75 @@ pub fn population_step_record_probe(
     Ok(())
 }
 
+/// [`population_step_record`] — with `probe = Some((u_probe, probe_out))`
+/// [`population_step_record_probe`] — that also keeps in `recurrent` (`[state_len][L]`) the
+/// step's **recurrent sums**, the part of each sum that does not depend on its input `x_t`:
+/// `W_ii i + W_oi o + W_hi h`, `W_hh h + W_oh o` and `W_oo o` of the previous state
+/// (`[n_in | n_hidden | n_out]` rows). With them [`population_step_sibling`] runs another step
+/// from the same previous state for the cost of the rest (training's Q-target of a step
+/// starts from the state the next step starts from). Outputs as the two steps named.
+#[allow(clippy::too_many_arguments)] // the step API plus the probe and the sums
+pub fn population_step_record_recurrent(
+    dims: PrnnDims,
+    masks: &[PrnnMask; POPULATION_LANES],
+    params: &[f32],
+    prev: &[f32],
+    x: &[f32],
+    u: &[f32],
+    probe: Option<(&[f32], &mut [f32])>,
+    record: &mut [f32],
+    recurrent: &mut [f32],
+) -> Result<(), KernelError> {
+    const OP: &str = "prnn::population_step_record_recurrent";
+    check_population_step(OP, dims, masks, params, ("prev", prev), x, u, 1)?;
+    if let Some((u_probe, probe_out)) = &probe {
+        check_len(OP, "u_probe", u_probe, dims.n_out * POPULATION_LANES)?;
+        check_len(OP, "probe_out", probe_out, dims.n_out * POPULATION_LANES)?;
+    }
+    check_len(OP, "record", record, dims.record_len() * POPULATION_LANES)?;
+    check_len(
+        OP,
+        "recurrent",
+        recurrent,
+        dims.state_len() * POPULATION_LANES,
+    )?;
+    let (state, pre) = record.split_at_mut(dims.state_len() * POPULATION_LANES);
+    simd::step_recurrent(
+        dims,
+        simd::union(masks),
+        params,
+        prev,
+        x,
+        u,
+        state,
+        Some(pre),
+        probe,
+        recurrent,
+    );
+    Ok(())
+}
+
+/// The step from the previous state of the step that wrote `recurrent`
+/// ([`population_step_record_recurrent`], same `params`) with input `x` and jitter `u`, into
+/// `next` (`[state_len][L]`): only the terms that wait for `x` are computed, each sum
+/// continued from its stored recurrent part in [`population_step`]'s order, so lane `l` of
+/// `next` is bit for bit what [`population_step`] from that state gives.
+pub fn population_step_sibling(
+    dims: PrnnDims,
+    masks: &[PrnnMask; POPULATION_LANES],
+    params: &[f32],
+    recurrent: &[f32],
+    x: &[f32],
+    u: &[f32],
+    next: &mut [f32],
+) -> Result<(), KernelError> {
+    const OP: &str = "prnn::population_step_sibling";
+    check_population_step(OP, dims, masks, params, ("recurrent", recurrent), x, u, 1)?;
+    check_len(OP, "next", next, dims.state_len() * POPULATION_LANES)?;
+    simd::sibling(dims, simd::union(masks), params, recurrent, x, u, next);
+    Ok(())
+}
+
 /// A whole population episode from `initial` (`[state_len][L]`): `x` `[steps][n_in][L]`,
 /// `u` `[steps][n_out][L]`, `records` `[steps][record_len][L]` — `steps` chained
 /// [`population_step_record`] calls.

@@ -304,6 +304,34 @@ fn rows_sum(
     }
 }
 
+/// [`rows_sum`] over the terms `first` and then `rest`, which also hands every row's sum
+/// after `first` to `mid(r, sum)` — the same additions in the same order as one
+/// [`rows_sum`] over both (the accumulators stay in registers between the two).
+#[inline(always)]
+fn rows_sum_split(
+    rows: usize,
+    first: &[(&[Lanes], &[Lanes])],
+    mut mid: impl FnMut(usize, f32x8),
+    rest: &[(&[Lanes], &[Lanes])],
+    mut finish: impl FnMut(usize, f32x8),
+) {
+    let mut r0 = 0;
+    while r0 < rows {
+        let n = (rows - r0).min(ROWS);
+        with_const!(n, K => {
+            let acc = rows_block::<K>(r0, [ZERO; K], first);
+            for (k, &a) in acc.iter().enumerate() {
+                mid(r0 + k, a);
+            }
+            let acc = rows_block::<K>(r0, acc, rest);
+            for (k, a) in acc.into_iter().enumerate() {
+                finish(r0 + k, a);
+            }
+        });
+        r0 += n;
+    }
+}
+
 /// Columns `c0..c0 + K`: `acc[k] + Σ_(w,v) Σ_r w[r, c0 + k]·v[r]`, terms in the order given,
 /// `r` increasing. `w` is `v.len() × cols`, or empty for a skipped block.
 #[inline(always)]
@@ -400,9 +428,123 @@ pub(super) fn step(
             lanes(u),
             lanes_mut(next),
             pre.map(lanes_mut),
-            probe
+            probe,
+            Discard
         )
     )
+}
+
+/// [`step`] that also keeps the step's recurrent sums in `recurrent` (`[n_in | n_h | n_out]`
+/// rows), for [`sibling`]. (A function of its own: one body with both instances per shape
+/// grew past what the compiler inlines into, and the plain step lost a fifth of its speed.)
+#[allow(clippy::too_many_arguments)] // as `step`
+pub(super) fn step_recurrent(
+    d: PrnnDims,
+    used: [bool; N_BLOCKS],
+    params: &[f32],
+    prev: &[f32],
+    x: &[f32],
+    u: &[f32],
+    next: &mut [f32],
+    pre: Option<&mut [f32]>,
+    probe: Option<(&[f32], &mut [f32])>,
+    recurrent: &mut [f32],
+) {
+    let probe = probe.map(|(u, o)| (lanes(u), lanes_mut(o)));
+    with_shape!(
+        d,
+        step_shaped(
+            used,
+            lanes(params),
+            lanes(prev),
+            lanes(x),
+            lanes(u),
+            lanes_mut(next),
+            pre.map(lanes_mut),
+            probe,
+            lanes_mut(recurrent)
+        )
+    )
+}
+
+/// Where [`step`] puts its recurrent sums: rows of a buffer, or nowhere.
+trait Recurrent {
+    fn keep(&mut self, row: usize, sum: f32x8);
+}
+
+/// Recurrent sums not kept.
+struct Discard;
+
+impl Recurrent for Discard {
+    #[inline(always)]
+    fn keep(&mut self, _: usize, _: f32x8) {}
+}
+
+impl Recurrent for &mut [Lanes] {
+    #[inline(always)]
+    fn keep(&mut self, row: usize, sum: f32x8) {
+        self[row] = sum.to_array();
+    }
+}
+
+/// A sibling of the step that wrote `recurrent` ([`step`]): the step from the same previous
+/// state with the input `x` and jitter `u`, into `next` — its recurrent sums are the
+/// other's, so only the terms that wait for `x` are computed, each sum continued from the
+/// stored one in the order [`step`] adds them (bit-identical to a [`step`] from that state).
+pub(super) fn sibling(
+    d: PrnnDims,
+    used: [bool; N_BLOCKS],
+    params: &[f32],
+    recurrent: &[f32],
+    x: &[f32],
+    u: &[f32],
+    next: &mut [f32],
+) {
+    with_shape!(
+        d,
+        sibling_shaped(
+            used,
+            lanes(params),
+            lanes(recurrent),
+            lanes(x),
+            lanes(u),
+            lanes_mut(next)
+        )
+    )
+}
+
+#[inline(always)]
+fn sibling_shaped<S: Shape>(
+    d: S,
+    used: [bool; N_BLOCKS],
+    params: &[Lanes],
+    recurrent: &[Lanes],
+    x: &[Lanes],
+    u: &[Lanes],
+    next: &mut [Lanes],
+) {
+    let [w_ih, w_ho, _, _, _, w_io, ..] = blocks(d, params, used);
+    let (ri, ra, rz) = split_state(recurrent, d);
+    let (x, u) = (&x[..d.n_in()], &u[..d.n_out()]);
+    let (ni, nh, no) = split_state_mut(next, d);
+    for ((ni, ri), x) in ni.iter_mut().zip(ri).zip(x) {
+        *ni = (ld(ri) + ld(x)).to_array();
+    }
+    let ni: &[Lanes] = ni;
+    rows_sum(
+        d.n_h(),
+        |r| ld(&ra[r]),
+        &[(w_ih, ni)],
+        |r, acc| nh[r] = acc.cmp_lt(ZERO).blend(ZERO, acc).to_array(),
+    );
+    let nh: &[Lanes] = nh;
+    rows_sum(
+        d.n_out(),
+        |r| ld(&rz[r]),
+        &[(w_io, ni), (w_ho, nh)],
+        |r, acc| no[r] = (acc + ld(&u[r])).to_array(),
+    );
+    softmax(no);
 }
 
 #[allow(clippy::too_many_arguments)] // as `step`
@@ -417,68 +559,59 @@ fn step_shaped<S: Shape>(
     next: &mut [Lanes],
     pre: Option<&mut [Lanes]>,
     mut probe: Option<(&[Lanes], &mut [Lanes])>,
+    mut recurrent: impl Recurrent,
 ) {
     let [w_ih, w_ho, w_ii, w_hh, w_oo, w_io, w_oi, w_hi, w_oh] = blocks(d, params, used);
     let (pi, ph, po) = split_state(prev, d);
     let (x, u) = (&x[..d.n_in()], &u[..d.n_out()]);
     let (ni, nh, no) = split_state_mut(next, d);
+    let (n_i, n_h) = (d.n_in(), d.n_h());
 
     // i_t = ((W_ii i + W_oi o) + W_hi h) + x_t, from +0 (the reference's order: the terms
     // that wait for this step's input or layers come last, so the out-of-order core runs
-    // the others ahead and the step's dependent chain is short).
-    let terms = [(w_ii, pi), (w_oi, po), (w_hi, ph)];
-    rows_sum(
+    // the others ahead and the step's dependent chain is short; they are the recurrent sums
+    // a sibling step shares).
+    rows_sum_split(
         d.n_in(),
-        |_| ZERO,
-        &terms,
+        &[(w_ii, pi), (w_oi, po), (w_hi, ph)],
+        |r, acc| recurrent.keep(r, acc),
+        &[],
         |r, acc| ni[r] = (acc + ld(&x[r])).to_array(),
     );
     let ni: &[Lanes] = ni;
 
-    // a_t = W_hh h + W_oh o + W_ih i_t;  h_t = relu(a_t) (−0 and NaN kept, as the reference).
-    let terms = [(w_hh, ph), (w_oh, po), (w_ih, ni)];
+    // a_t = (W_hh h + W_oh o) + W_ih i_t;  h_t = relu(a_t) (−0 and NaN kept, as the reference).
+    let first = [(w_hh, ph), (w_oh, po)];
+    let rest = [(w_ih, ni)];
+    let mid = |r: usize, acc: f32x8| recurrent.keep(n_i + r, acc);
     if let Some(pre) = pre {
         let pre = &mut pre[..d.n_h()];
-        rows_sum(
-            d.n_h(),
-            |_| ZERO,
-            &terms,
-            |r, acc| {
-                pre[r] = acc.to_array();
-                nh[r] = acc.cmp_lt(ZERO).blend(ZERO, acc).to_array();
-            },
-        );
+        rows_sum_split(d.n_h(), &first, mid, &rest, |r, acc| {
+            pre[r] = acc.to_array();
+            nh[r] = acc.cmp_lt(ZERO).blend(ZERO, acc).to_array();
+        });
     } else {
-        rows_sum(
-            d.n_h(),
-            |_| ZERO,
-            &terms,
-            |r, acc| nh[r] = acc.cmp_lt(ZERO).blend(ZERO, acc).to_array(),
-        );
+        rows_sum_split(d.n_h(), &first, mid, &rest, |r, acc| {
+            nh[r] = acc.cmp_lt(ZERO).blend(ZERO, acc).to_array()
+        });
     }
     let nh: &[Lanes] = nh;
 
-    // z_t = W_oo o + W_io i_t + W_ho h_t + u_t.
-    let terms = [(w_oo, po), (w_io, ni), (w_ho, nh)];
+    // z_t = W_oo o + (W_io i_t + W_ho h_t) + u_t.
+    let first = [(w_oo, po)];
+    let rest = [(w_io, ni), (w_ho, nh)];
+    let mid = |r: usize, acc: f32x8| recurrent.keep(n_i + n_h + r, acc);
     if let Some((up, op)) = probe.as_mut() {
         let (up, op) = (&up[..d.n_out()], &mut op[..d.n_out()]);
-        rows_sum(
-            d.n_out(),
-            |_| ZERO,
-            &terms,
-            |r, acc| {
-                no[r] = (acc + ld(&u[r])).to_array();
-                op[r] = (acc + ld(&up[r])).to_array();
-            },
-        );
+        rows_sum_split(d.n_out(), &first, mid, &rest, |r, acc| {
+            no[r] = (acc + ld(&u[r])).to_array();
+            op[r] = (acc + ld(&up[r])).to_array();
+        });
         softmax(op);
     } else {
-        rows_sum(
-            d.n_out(),
-            |_| ZERO,
-            &terms,
-            |r, acc| no[r] = (acc + ld(&u[r])).to_array(),
-        );
+        rows_sum_split(d.n_out(), &first, mid, &rest, |r, acc| {
+            no[r] = (acc + ld(&u[r])).to_array()
+        });
     }
     softmax(no);
 }

@@ -32,6 +32,24 @@ pub type LaneInputs = [[f32; L]; N_IN];
 /// One forward's jitter of up to eight lanes, lane-interleaved like [`LaneInputs`].
 pub type LaneJitter = [[f32; L]; N_OUT];
 
+/// A greedy probe fused into a recorded step ([`Engine::advance_probe`]): the lanes that
+/// probe, their jitter, and where their outputs go.
+pub struct Probe<'a> {
+    pub on: &'a [bool],
+    pub u: &'a [LaneJitter],
+    pub out: &'a mut [[f32; N_OUT]],
+}
+
+/// A Q-target forward computed with a recorded step from the same state
+/// ([`Engine::advance_probe`]): the lanes that owe one, their input and jitter, and where
+/// their outputs go.
+pub struct Target<'a> {
+    pub on: &'a [bool],
+    pub x: &'a [LaneInputs],
+    pub u: &'a [LaneJitter],
+    pub out: &'a mut [[f32; N_OUT]],
+}
+
 /// States and per-step records of a population, advanced in lockstep.
 pub struct Engine {
     variant: PrnnVariant,
@@ -70,6 +88,8 @@ struct Population {
     v: Vec<f32>,
     /// Outputs of the greedy probe fused into a recorded step.
     probe_out: Vec<f32>,
+    /// The recurrent sums of the last recorded step that kept them, for a sibling step.
+    recurrent: Vec<f32>,
     /// One lane's records, gathered for the one-network Jacobian kernels.
     lane_records: Vec<f32>,
 }
@@ -107,6 +127,7 @@ impl Engine {
                     m: vec![0.0; dims.param_len() * L],
                     v: vec![0.0; dims.param_len() * L],
                     probe_out: vec![0.0; dims.n_out * L],
+                    recurrent: vec![0.0; sl * L],
                     lane_records: vec![0.0; max_steps * rl],
                 })
             }
@@ -288,45 +309,79 @@ impl Engine {
         Ok(())
     }
 
-    /// [`Self::advance`] with recording, plus the greedy probe of the lanes in `probe`: the
-    /// output of one step from the current state with the same input and the jitter
-    /// `u_probe` instead of `u` (what [`Self::probe`] gives before the step). The population
-    /// kernel computes both in one pass, as they differ only in the jitter, the last term
-    /// before the softmax. `probe` lanes must be active.
+    /// [`Self::advance`] with recording, together with up to two other forwards from the
+    /// current state, each giving what [`Self::probe`] before the step gives:
+    /// - `greedy`: the greedy probe of its lanes (which must be active), with the step's
+    ///   input and its own jitter;
+    /// - `target`: the Q-target owed by the previous step, with its own input and jitter.
+    ///
+    /// The population kernel computes the greedy probe in the step's pass (it differs only
+    /// in the jitter, the last term before the softmax) and the target as a sibling of the
+    /// step: the step keeps its recurrent sums (the terms that do not wait for the input)
+    /// and the target computes only the rest ([`prnn::population_step_sibling`]).
     #[allow(clippy::too_many_arguments)]
     pub fn advance_probe(
         &mut self,
         nets: &[&Prnn<f32>],
         active: &[bool],
-        probe: &[bool],
         t: usize,
         x: &[LaneInputs],
         u: &[LaneJitter],
-        u_probe: &[LaneJitter],
         out: &mut [[f32; N_OUT]],
-        probe_out: &mut [[f32; N_OUT]],
+        greedy: Option<Probe<'_>>,
+        target: Option<Target<'_>>,
     ) -> Result<(), ModelError> {
         let Some(p) = &mut self.pop else {
-            self.probe(nets, probe, x, u_probe, probe_out)?;
+            if let Some(q) = target {
+                self.probe(nets, q.on, q.x, q.u, q.out)?;
+            }
+            if let Some(g) = greedy {
+                self.probe(nets, g.on, x, g.u, g.out)?;
+            }
             return self.advance(nets, active, t, x, u, out, true);
         };
-        let o = self.dims.n_in + self.dims.n_hidden;
-        let (prev, rec) =
-            state_and_record(&mut p.records, &mut p.state, &mut p.state_in, self.dims, t);
-        prnn::population_step_record_probe(
-            self.dims,
-            &p.masks,
-            &p.params,
-            prev,
-            flat(&x[0]),
-            flat(&u[0]),
-            flat(&u_probe[0]),
-            rec,
-            &mut p.probe_out,
-        )?;
+        let (dims, o) = (self.dims, self.dims.n_in + self.dims.n_hidden);
+        let (prev, rec) = state_and_record(&mut p.records, &mut p.state, &mut p.state_in, dims, t);
+        let (x_flat, u_flat) = (flat(&x[0]), flat(&u[0]));
+        let probe = greedy
+            .as_ref()
+            .map(|g| (flat(&g.u[0]), &mut p.probe_out[..]));
+        match (probe, &target) {
+            (probe, Some(_)) => prnn::population_step_record_recurrent(
+                dims,
+                &p.masks,
+                &p.params,
+                prev,
+                x_flat,
+                u_flat,
+                probe,
+                rec,
+                &mut p.recurrent,
+            )?,
+            (Some((u_probe, probe_out)), None) => prnn::population_step_record_probe(
+                dims, &p.masks, &p.params, prev, x_flat, u_flat, u_probe, rec, probe_out,
+            )?,
+            (None, None) => {
+                prnn::population_step_record(dims, &p.masks, &p.params, prev, x_flat, u_flat, rec)?
+            }
+        }
         p.state_in = Some(t);
-        gather_outputs(p.state(self.dims), o, active, out);
-        gather_outputs(&p.probe_out, 0, probe, probe_out);
+        gather_outputs(p.state(dims), o, active, out);
+        if let Some(g) = greedy {
+            gather_outputs(&p.probe_out, 0, g.on, g.out);
+        }
+        if let Some(q) = target {
+            prnn::population_step_sibling(
+                dims,
+                &p.masks,
+                &p.params,
+                &p.recurrent,
+                flat(&q.x[0]),
+                flat(&q.u[0]),
+                &mut self.next,
+            )?;
+            gather_outputs(&self.next, o, q.on, q.out);
+        }
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use wiring_kernels::prnn::PrnnVariant;
 use wiring_tasks::maze::{self, Action, Cell, Layout, Maze, MazeConfig, MazeSketch, LANES};
 
 use super::arch::Architecture;
-use super::episode::{argmax, Engine, LaneInputs, LaneJitter, N_IN, N_OUT};
+use super::episode::{argmax, Engine, LaneInputs, LaneJitter, Probe, Target, N_IN, N_OUT};
 use super::network::{Prnn, PrnnAdam};
 use super::recipe::QRecipe;
 use super::streams::StepStreams;
@@ -380,31 +380,30 @@ pub fn train_population(
                 jitter_rngs.jitter(&greedy, jitter, &mut u_probe);
             }
             jitter_rngs.jitter(&active, jitter, &mut u);
+            // 5–6 of the previous step: its target, a forward from the state this step starts
+            // from, computed with the step.
+            let fused_probe = fused_probe.then_some(Probe {
+                on: &greedy,
+                u: &u_probe,
+                out: &mut probe_out,
+            });
+            let target = target_owed.then_some(Target {
+                on: &owed,
+                x: &x_target,
+                u: &u_target,
+                out: &mut next_out,
+            });
+            engine.advance_probe(&net_refs, &active, t, &x, &u, &mut out, fused_probe, target)?;
             if target_owed {
-                // 5–6 of the previous step: its target, from the state this step starts from.
-                engine.probe(&net_refs, &owed, &x_target, &u_target, &mut next_out)?;
                 owe_loss(&owed, &next_out, &mut losses, &mut douts);
             }
-            if fused_probe {
-                engine.advance_probe(
-                    &net_refs,
-                    &active,
-                    &greedy,
-                    t,
-                    &x,
-                    &u,
-                    &u_probe,
-                    &mut out,
-                    &mut probe_out,
-                )?;
+            if recipe.separate_greedy_forward {
                 for l in 0..n {
                     if greedy[l] {
                         action[l] = argmax(&probe_out[l]);
                         forwards[l] += 1;
                     }
                 }
-            } else {
-                engine.advance(&net_refs, &active, t, &x, &u, &mut out, true)?;
             }
             for l in 0..n {
                 let a = u64::from(active[l]);
