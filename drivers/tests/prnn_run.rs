@@ -299,6 +299,13 @@ fn shipped_configs_load() {
     ] {
         assert_eq!(load(file).networks.len(), 6450, "{file}");
     }
+    // The throughput config: the general study with 8 seeds per architecture.
+    let throughput = load("prnn-throughput.toml");
+    assert_eq!(throughput.networks.len(), 129 * 8);
+    assert_eq!(
+        throughput.config.training,
+        load("prnn-general.toml").config.training
+    );
     assert_eq!(load("prnn-track.toml").config.training.episodes, 200_000);
     assert_eq!(load("prnn-h.toml").config.task.kind.name(), "h");
     assert!(
