@@ -285,6 +285,7 @@ impl PrnnDims {
         self.state_len() + self.n_hidden
     }
 
+    #[inline]
     fn check(&self, op: &'static str) -> Result<(), KernelError> {
         if self.n_in == 0 || self.n_hidden == 0 || self.n_out == 0 {
             return Err(KernelError::Dimension {
@@ -333,6 +334,7 @@ impl PrnnMask {
     }
 
     /// Presence per block in [`Block::ALL`] order.
+    #[inline]
     pub fn present(&self) -> [bool; N_BLOCKS] {
         self.present
     }
@@ -343,6 +345,7 @@ impl PrnnMask {
         [p[2], p[3], p[4], p[5], p[6], p[7], p[8]]
     }
 
+    #[inline]
     fn check(&self, op: &'static str) -> Result<(), KernelError> {
         if !self.has(Block::Ih) || !self.has(Block::Ho) {
             return Err(KernelError::Dimension {

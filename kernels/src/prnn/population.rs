@@ -90,6 +90,7 @@ fn check_lane(op: &'static str, lane: usize) -> Result<(), KernelError> {
 }
 
 /// Checks the dims, masks and the population buffers every step needs.
+#[inline]
 #[allow(clippy::too_many_arguments)] // one check per argument of the steps
 fn check_population_step(
     op: &'static str,

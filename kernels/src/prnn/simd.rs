@@ -190,8 +190,15 @@ fn split_state_mut<S: Shape>(s: &mut [Lanes], d: S) -> (&mut [Lanes], &mut [Lane
 }
 
 /// The blocks present in at least one lane.
+#[inline]
 pub(super) fn union(masks: &[PrnnMask; POPULATION_LANES]) -> [bool; N_BLOCKS] {
-    core::array::from_fn(|b| masks.iter().any(|m| m.present()[b]))
+    let mut any = [false; N_BLOCKS];
+    for mask in masks {
+        for (any, present) in any.iter_mut().zip(mask.present()) {
+            *any |= present;
+        }
+    }
+    any
 }
 
 /// The nine blocks of a population parameter vector, in [`super::Block::ALL`] order; a block
