@@ -675,10 +675,14 @@ fn lane_of<const K: usize>(chunks: &[[[f32; L]; K]], l: usize) -> [f32; K] {
 }
 
 /// The outputs `o` (at offset `o_at` of an interleaved state) of the active lanes.
+#[inline]
 fn gather_outputs(state: &[f32], o_at: usize, active: &[bool], out: &mut [[f32; N_OUT]]) {
-    for l in active_lanes(active) {
-        for (k, v) in out[l].iter_mut().enumerate() {
-            *v = state[(o_at + k) * L + l];
+    let rows: &[[f32; L]; N_OUT] = state[o_at * L..].as_chunks::<L>().0[..N_OUT]
+        .try_into()
+        .expect("N_OUT rows");
+    for ((o, &a), l) in out.iter_mut().zip(active).zip(0..L) {
+        if a {
+            *o = core::array::from_fn(|k| rows[k][l]);
         }
     }
 }
