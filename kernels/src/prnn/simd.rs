@@ -424,21 +424,7 @@ pub(super) fn step(
     pre: Option<&mut [f32]>,
     probe: Option<(&[f32], &mut [f32])>,
 ) {
-    let probe = probe.map(|(u, o)| (lanes(u), lanes_mut(o)));
-    with_shape!(
-        d,
-        step_shaped(
-            used,
-            lanes(params),
-            lanes(prev),
-            lanes(x),
-            lanes(u),
-            lanes_mut(next),
-            pre.map(lanes_mut),
-            probe,
-            Discard
-        )
-    )
+    step_into(d, used, params, prev, x, u, next, pre, probe, Discard);
 }
 
 /// [`step`] that also keeps the step's recurrent sums in `recurrent` (`[n_in | n_h | n_out]`
@@ -457,6 +443,35 @@ pub(super) fn step_recurrent(
     probe: Option<(&[f32], &mut [f32])>,
     recurrent: &mut [f32],
 ) {
+    step_into(
+        d,
+        used,
+        params,
+        prev,
+        x,
+        u,
+        next,
+        pre,
+        probe,
+        lanes_mut(recurrent),
+    );
+}
+
+/// [`step`] and [`step_recurrent`]: the buffers as lanes, the shape known at compile time.
+#[allow(clippy::too_many_arguments)] // as `step`
+#[inline(always)]
+fn step_into(
+    d: PrnnDims,
+    used: [bool; N_BLOCKS],
+    params: &[f32],
+    prev: &[f32],
+    x: &[f32],
+    u: &[f32],
+    next: &mut [f32],
+    pre: Option<&mut [f32]>,
+    probe: Option<(&[f32], &mut [f32])>,
+    recurrent: impl Recurrent,
+) {
     let probe = probe.map(|(u, o)| (lanes(u), lanes_mut(o)));
     with_shape!(
         d,
@@ -469,7 +484,7 @@ pub(super) fn step_recurrent(
             lanes_mut(next),
             pre.map(lanes_mut),
             probe,
-            lanes_mut(recurrent)
+            recurrent
         )
     )
 }
