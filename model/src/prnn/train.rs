@@ -192,9 +192,10 @@ pub fn test_mazes(
 /// before the recorded forward's) is computed in the same pass as the recorded forward, from
 /// which it differs only by the jitter ([`Engine::advance_probe`]); the Q-target's sensing of
 /// step `t` waits for step `t + 1`'s, at the same position, and both gather the cues once
-/// ([`StepStreams::sense_twice`]; each stream still draws in the order above); with the
-/// population kernel the parameters and Adam moments stay interleaved in the engine during
-/// training.
+/// ([`StepStreams::sense_twice`]; each stream still draws in the order above), and its
+/// forward, from the state step `t + 1` starts from, runs with that step, sharing the sums
+/// that do not wait for the input ([`Engine::advance_probe`]'s target); with the population
+/// kernel the parameters and Adam moments stay interleaved in the engine during training.
 ///
 /// `on_episode(done)` is called every 1 000 episodes (for progress bars).
 pub fn train_population(
