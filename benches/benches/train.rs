@@ -7,7 +7,8 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
 use wiring_kernels::rnn::RnnVariant;
-use wiring_model::sernn::{self, NetworkSeeds, Recipe, RegulariserSpec, Space, TrainOptions};
+use wiring_model::rng::NetworkSeeds;
+use wiring_model::sernn::{self, Recipe, RegulariserSpec, Space, TrainOptions};
 
 fn full_recipe(c: &mut Criterion) {
     let recipe = Recipe::default();

@@ -6,9 +6,8 @@
 
 use std::time::Instant;
 
-use wiring_model::sernn::{
-    self, NetworkSeeds, Recipe, RegulariserKind, RegulariserSpec, Space, TrainOptions,
-};
+use wiring_model::rng::NetworkSeeds;
+use wiring_model::sernn::{self, Recipe, RegulariserKind, RegulariserSpec, Space, TrainOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

@@ -19,7 +19,7 @@ use wiring_kernels::prnn::PrnnVariant;
 use wiring_model::prnn::{
     evaluate_population, train_population, Architecture, EvaluationRecipe, PrnnPlan, QRecipe,
 };
-use wiring_model::sernn::NetworkSeeds;
+use wiring_model::rng::NetworkSeeds;
 use wiring_tasks::maze::MazeConfig;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -6,6 +6,22 @@
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+/// Which network of which study: the coordinates its random streams derive from (and what every
+/// record stores as `seeds`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSeeds {
+    pub study_seed: u64,
+    pub network_id: u64,
+}
+
+impl NetworkSeeds {
+    /// The network's stream `name` ([`stream`]).
+    pub fn stream(&self, name: &str) -> Xoshiro256PlusPlus {
+        stream(self.study_seed, self.network_id, name)
+    }
+}
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.
 #[inline]

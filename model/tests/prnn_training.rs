@@ -7,7 +7,7 @@ use wiring_model::prnn::{
     evaluate_population, train_population, trial_fitness, Architecture, EvaluationRecipe, PrnnPlan,
     QRecipe, TrainedPrnn,
 };
-use wiring_model::sernn::NetworkSeeds;
+use wiring_model::rng::NetworkSeeds;
 use wiring_model::ModelError;
 use wiring_tasks::maze::{MazeConfig, MazeKind};
 

@@ -1,9 +1,8 @@
 //! The full recipe trains: both regularisers reach the paper's accuracy at moderate γ, strong γ
 //! visibly sparsifies W_rec, and a network is a pure function of its seeds.
 
-use wiring_model::sernn::{
-    self, NetworkSeeds, Recipe, RegulariserSpec, Space, TrainOptions, TrainedNetwork,
-};
+use wiring_model::rng::NetworkSeeds;
+use wiring_model::sernn::{self, Recipe, RegulariserSpec, Space, TrainOptions, TrainedNetwork};
 
 fn run(spec: RegulariserSpec, network_id: u64) -> TrainedNetwork {
     let seeds = NetworkSeeds {

@@ -29,7 +29,7 @@
 //! - it is fast enough: 100 trees of depth 9 on 5 805 rows × 18 features (one training fold
 //!   of a 6 450-network task) take 0.8 s on one core, and the whole prediction analysis of
 //!   such a task (3 targets × 6 subsets × 10 folds) 45 s on one core, 33 s on two busy ones
-//!   (`tests/prnn_analyze.rs`, `paper_sized_task_timing` in wiring-drivers);
+//!   (`drivers/prnn/tests/analyze.rs`, `paper_sized_task_timing` in wiring-prnn);
 //! - its API is maintained (0.7 targets rand 0.10, MSRV 1.85, like ours).
 //!
 //! Costs, accepted: smartcore counts depth from 1 (its `max_depth = d` is scikit-learn's

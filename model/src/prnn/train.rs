@@ -14,7 +14,7 @@ use super::recipe::QRecipe;
 use super::streams::StepStreams;
 use super::trial::mean_fitness;
 use crate::rng::stream;
-use crate::sernn::NetworkSeeds;
+use crate::rng::NetworkSeeds;
 use crate::ModelError;
 
 /// One network to train: its architecture and the coordinates of its random streams.

@@ -10,8 +10,9 @@ use wiring_kernels::rnn::{self, RnnShape, RnnVariant, RnnWeights};
 use wiring_kernels::Par;
 use wiring_tasks::goal_choice::{GoalChoice, TrialSet, N_CLASSES, N_INPUTS, PROBLEMS};
 
-use super::{NetworkSeeds, Recipe, Snapshot};
+use super::{Recipe, Snapshot};
 use crate::rng::stream;
+use crate::rng::NetworkSeeds;
 use crate::ModelError;
 
 /// Trials per forward call (the training batch size; bounds the buffers).

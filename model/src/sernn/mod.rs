@@ -150,13 +150,6 @@ pub struct TrainOptions {
     pub rnn: RnnVariant,
 }
 
-/// Which network of which study: the coordinates its random streams derive from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NetworkSeeds {
-    pub study_seed: u64,
-    pub network_id: u64,
-}
-
 /// All weights of a network at one moment. Shapes (row-major): `w_in` n_in×n, `w_rec` n×n
 /// (from row unit to column unit), `b` n, `w_out` n×4, `b_out` 4.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,11 +7,8 @@ use wiring_tasks::goal_choice::{GoalChoice, TrialSet, N_INPUTS};
 
 use super::network::{self, BatchStats, Params, Workspace};
 use super::regulariser::Regulariser;
-use super::{
-    EpochLog, NetworkSeeds, Recipe, RegulariserSpec, Space, TrainOptions, TrainedNetwork,
-    WiringStats,
-};
-use crate::rng::stream;
+use super::{EpochLog, Recipe, RegulariserSpec, Space, TrainOptions, TrainedNetwork, WiringStats};
+use crate::rng::{stream, NetworkSeeds};
 use crate::ModelError;
 
 /// Trains one network with `recipe` and regulariser `reg` on units placed in `space`.

@@ -1,0 +1,292 @@
+//! # wiring-prnn
+//!
+//! The partially recurrent network study (Ghosh & Goodman 2025, `spec/prnn.md`): its config,
+//! records, study table, analysis and report, and the thin `prnn` binary (`src/bin/prnn.rs`).
+//! The run loop, run directory, shards and manifests are `wiring_run`'s; the pages
+//! `wiring_report`'s.
+//!
+//! Start at [`run`]: train and evaluate every network of a [`Study`] into a run directory, then
+//! build the study table and report from the records ([`merge`]).
+//!
+//! - [`config`]: the TOML study config, its architectures and its list of networks;
+//! - [`record`]: one network's `record.json` + `arrays.npz`;
+//! - [`table`]: `study.csv` (with the learning speed, computed over the whole task) and
+//!   `architectures.csv`;
+//! - [`report`]: `report.html` and `figures/*.csv`;
+//! - [`analyze`]: `prnn analyze` — rankings against full, pathway effects, random-forest
+//!   prediction, `analysis.html`.
+//!
+//! Work units: the pending networks of the shard, grouped by hidden size (the 34-unit `ff34`
+//! apart from the 8-unit rest) into populations of at most `compute.population`, each trained
+//! in lockstep by [`train_population`] and evaluated by [`evaluate_population`]; populations
+//! run in parallel over the threads and each network is committed atomically as soon as its
+//! population finishes. A network's result never depends on its population (the model
+//! guarantees it; `tests/prnn_run.rs` checks it through threads, shards and resumption).
+
+pub mod analyze;
+pub mod config;
+pub mod record;
+pub mod report;
+pub mod table;
+
+use std::path::Path;
+use std::time::Instant;
+
+use wiring_model::prnn::{evaluate_population, train_population, PrnnPlan};
+use wiring_model::rng::NetworkSeeds;
+
+pub use config::{Study, StudyConfig};
+pub use wiring_run::study::{id_ranges, MergeSummary, RunOptions, RunSummary};
+
+use config::PlannedNetwork;
+use record::{Record, Timing, ARRAYS_FILE, RECORD_FILE};
+use wiring_run::progress::Progress;
+use wiring_run::run_dir::{replace_file, RunDir, RunDirError};
+use wiring_run::study::{self, StudyDriver, Work};
+use wiring_run::{machine, manifest};
+
+/// Trains and evaluates the networks of `opts.shard` of `study` that are not finished yet into
+/// `opts.out`, a population per thread, then (unsharded) merges ([`wiring_run::study::run`]).
+pub fn run(study: &Study, opts: &RunOptions) -> anyhow::Result<RunSummary> {
+    study::run(study, opts)
+}
+
+impl StudyDriver for Study {
+    type Network = PlannedNetwork;
+    const KIND: &'static str = "pRNN";
+
+    fn networks(&self) -> &[PlannedNetwork] {
+        &self.networks
+    }
+    fn id(network: &PlannedNetwork) -> u64 {
+        network.id
+    }
+    fn config_hash(&self) -> String {
+        Study::config_hash(self)
+    }
+    fn resolved_toml(&self) -> String {
+        Study::resolved_toml(self)
+    }
+    fn source(&self) -> &str {
+        &self.source
+    }
+    fn from_stored(text: &str, dir: &RunDir) -> anyhow::Result<Self> {
+        let path = dir.config_path();
+        Ok(Study::from_toml(text, &path.display().to_string())?)
+    }
+    fn differences(&self, other: &Self) -> Vec<&'static str> {
+        Study::differences(self, other)
+    }
+    fn check_record(&self, dir: &RunDir, hash: &str, id: u64) -> Result<(), RunDirError> {
+        read_checked(dir, self, hash, id).map(drop)
+    }
+    fn work_units<'a>(
+        &self,
+        pending: &[&'a PlannedNetwork],
+        threads: usize,
+    ) -> Vec<Vec<&'a PlannedNetwork>> {
+        work_units(pending, self.config.compute.population, threads)
+    }
+    fn train_unit(
+        &self,
+        dir: &RunDir,
+        unit: &[&PlannedNetwork],
+        progress: &Progress,
+    ) -> Vec<(u64, Result<Work, String>)> {
+        let work = Work {
+            flops: 0,
+            episodes: self.config.training.episodes as u64,
+        };
+        train_unit(dir, self, unit, progress)
+            .into_iter()
+            .map(|(id, r)| (id, r.map(|()| work)))
+            .collect()
+    }
+    fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
+        merge(root)
+    }
+}
+
+/// The pending networks as work units: grouped by hidden size (larger first), chunks of at
+/// most `population`, and small enough that every thread gets work
+/// (`min(population, ⌈group / threads⌉)`).
+fn work_units<'a>(
+    pending: &[&'a PlannedNetwork],
+    population: usize,
+    threads: usize,
+) -> Vec<Vec<&'a PlannedNetwork>> {
+    let mut sizes: Vec<usize> = pending.iter().map(|n| n.architecture.n_hidden()).collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    sizes.dedup();
+    let mut units = Vec::new();
+    for hidden in sizes {
+        let group: Vec<&PlannedNetwork> = pending
+            .iter()
+            .copied()
+            .filter(|n| n.architecture.n_hidden() == hidden)
+            .collect();
+        let size = population.min(group.len().div_ceil(threads)).max(1);
+        units.extend(group.chunks(size).map(<[_]>::to_vec));
+    }
+    units
+}
+
+/// The checked record of finished network `id`.
+fn read_checked(dir: &RunDir, study: &Study, hash: &str, id: u64) -> Result<Record, RunDirError> {
+    if id >= study.networks.len() as u64 {
+        return Err(study::not_in_study(dir, id, study.networks.len()));
+    }
+    dir.read_record::<Record>(id, hash)
+}
+
+/// Trains and evaluates one population, commits each network; one result per network.
+fn train_unit(
+    dir: &RunDir,
+    study: &Study,
+    unit: &[&PlannedNetwork],
+    progress: &Progress,
+) -> Vec<(u64, Result<(), String>)> {
+    let _span = tracing::info_span!("population", first = unit[0].id, n = unit.len()).entered();
+    let c = &study.config;
+    let plans: Vec<PrnnPlan> = unit
+        .iter()
+        .map(|n| PrnnPlan {
+            architecture: n.architecture,
+            seeds: NetworkSeeds {
+                study_seed: c.seed,
+                network_id: n.id,
+            },
+        })
+        .collect();
+    let started = machine::now_rfc3339();
+    let t0 = Instant::now();
+    let outcome = train_population(&c.training, &c.task, c.compute.kernel, &plans, &mut |_| {})
+        .and_then(|trained| {
+            let train_s = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            let nets: Vec<_> = trained.iter().map(|t| &t.trained).collect();
+            let evals = evaluate_population(
+                &c.training,
+                &c.evaluation,
+                &c.task,
+                c.compute.kernel,
+                &plans,
+                &nets,
+            )?;
+            Ok((trained, evals, train_s, t1.elapsed().as_secs_f64()))
+        });
+    let (trained, evals, train_s, eval_s) = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            let e = e.to_string();
+            return unit
+                .iter()
+                .map(|n| {
+                    progress.network_failed(n.id, &e);
+                    (n.id, Err(e.clone()))
+                })
+                .collect();
+        }
+    };
+    let size = unit.len();
+    let finished = machine::now_rfc3339();
+    unit.iter()
+        .zip(trained.iter().zip(&evals))
+        .map(|(network, (t, (evaluation, steps)))| {
+            let timing = Timing {
+                started: started.clone(),
+                finished: finished.clone(),
+                train_seconds: train_s / size as f64,
+                evaluate_seconds: eval_s / size as f64,
+                population: size,
+                host: machine::hostname(),
+            };
+            let result = record::network_files(study, network, t, evaluation, steps, timing)
+                .and_then(|files| {
+                    dir.commit_network(
+                        network.id,
+                        &[
+                            (RECORD_FILE, &files.record_json),
+                            (ARRAYS_FILE, &files.arrays_npz),
+                        ],
+                    )
+                    .map_err(|e| e.to_string())?;
+                    Ok(format!(
+                        "{} seed {}: fitness {:.3}, memory {:.2}",
+                        network.architecture.name(),
+                        network.seed_index,
+                        evaluation.fitness,
+                        evaluation.memory
+                    ))
+                });
+            match &result {
+                Ok(summary) => progress.network_done(network.id, summary),
+                Err(e) => progress.network_failed(network.id, e),
+            }
+            (network.id, result.map(|_| ()))
+        })
+        .collect()
+}
+
+/// Builds `study.csv`, `architectures.csv`, `figures/*.csv` and `report.html` in `root` from
+/// every record there. Learning speed is computed here, over every finished network.
+pub fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
+    let _span = tracing::info_span!("merge").entered();
+    let (dir, study) = study::open_stored::<Study>(root)?;
+    let hash = study.config_hash();
+    let finished = dir.finished_ids()?;
+    let mut rows = Vec::with_capacity(finished.len());
+    for &id in &finished {
+        rows.push(table::row(&read_checked(&dir, &study, &hash, id)?));
+    }
+    let threshold = table::add_learning_speed(&mut rows);
+    let summaries = table::summaries(&rows);
+    let missing: Vec<u64> = study
+        .networks
+        .iter()
+        .map(|n| n.id)
+        .filter(|id| !finished.contains(id))
+        .collect();
+    let table_path = root.join("study.csv");
+    replace_file(&table_path, table::csv(&rows).as_bytes())?;
+    replace_file(
+        &root.join("architectures.csv"),
+        table::summaries_csv(&summaries).as_bytes(),
+    )?;
+    let sessions = manifest::read_sessions(root);
+    let report_path = root.join("report.html");
+    report::write(
+        root,
+        &report::ReportInput {
+            study: &study,
+            rows: &rows,
+            summaries: &summaries,
+            threshold,
+            missing: &missing,
+            sessions: &sessions,
+        },
+        &report_path,
+    )?;
+    Ok(MergeSummary {
+        networks: study.networks.len(),
+        finished: finished.len(),
+        missing,
+        table: table_path,
+        report: report_path,
+    })
+}
+
+/// Median fitness per architecture of a merged run directory, as `(name, median, networks)`
+/// sorted by index: what the binary prints after a run.
+pub fn median_fitness(root: &Path) -> anyhow::Result<Vec<(String, f64, usize)>> {
+    let (dir, study) = study::open_stored::<Study>(root)?;
+    let hash = study.config_hash();
+    let mut rows = Vec::new();
+    for id in dir.finished_ids()? {
+        rows.push(table::row(&read_checked(&dir, &study, &hash, id)?));
+    }
+    Ok(table::summaries(&rows)
+        .into_iter()
+        .map(|s| (s.name, s.fitness, s.networks))
+        .collect())
+}
