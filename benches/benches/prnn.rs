@@ -28,10 +28,8 @@ use wiring_kernels::prnn::{
     self, backward_scratch, population_backward, population_backward_scratch, population_forward,
     population_step, population_step_record, population_step_record_probe,
     population_step_record_recurrent, population_step_sibling, scatter_lane, scatter_params,
-    softmax_exp_lanes, Block, PrnnDims, PrnnMask, PrnnNet, PrnnVariant, POPULATION_LANES as L,
+    softmax_exp_lanes, Block, PrnnDims, PrnnMask, PrnnNet, POPULATION_LANES as L,
 };
-
-const V: PrnnVariant = PrnnVariant::Reference;
 
 fn mask(bits: u8) -> PrnnMask {
     PrnnMask::from_flags(core::array::from_fn(|p| (bits >> (6 - p)) & 1 == 1))
@@ -136,7 +134,7 @@ fn bench_step(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("reference", name), |b| {
             b.iter(|| {
                 for l in 0..L {
-                    prnn::step(V, s.net(l), black_box(&prev[l]), &x[l], &u[l], &mut next).unwrap();
+                    prnn::step(s.net(l), black_box(&prev[l]), &x[l], &u[l], &mut next).unwrap();
                 }
                 black_box(&next);
             })
@@ -327,7 +325,6 @@ fn bench_backward(c: &mut Criterion) {
         b.iter(|| {
             for l in 0..L {
                 prnn::backward(
-                    V,
                     s.net(l),
                     steps,
                     &zero[..sl],

@@ -8,6 +8,7 @@
 //! | [`rnn`] | batched ReLU RNN over a sequence, forward and analytic BPTT backward | [`rnn::forward`], [`rnn::backward`] |
 //! | [`expm`] | matrix exponential and its adjoint (gradient of `Σ G∘expm(A)`) | [`expm::ExpmWorkspace`] |
 //! | [`adam`] | the Adam update, Keras and PyTorch forms | [`adam::step`] |
+//! | [`lanes`] | eight Xoshiro256++ streams in lockstep (one per network of a population) and Box–Muller normal pairs from them | [`lanes::Lanes8`], [`lanes::box_muller_x8`] |
 //! | [`prnn`] | the pRNN (Ghosh & Goodman): one network's step, episode BPTT, input and memory Jacobians; the SIMD population kernel (8 networks in lanes, bit-identical to the reference) | [`prnn::forward`], [`prnn::population_step`], [`prnn::population_backward`] |
 //!
 //! In every family `mod.rs` is the public API and dispatch, `reference.rs` is plain scalar Rust
@@ -15,16 +16,21 @@
 //! hot calls: the caller owns outputs and scratch. Parallelism is an argument ([`Par`]), never a
 //! hidden global; a study trains many networks in parallel and calls kernels with [`Par::Seq`].
 //!
+//! [`Backend`] names where a study computes (`cpu`, `cuda`) and whether this build can run it.
+//!
 //! Matrices are dense, row-major slices: element `(i, j)` of an `r × c` matrix is `m[i * c + j]`.
 
+pub mod backend;
 pub mod cpu;
 pub mod real;
 
 pub mod adam;
 pub mod expm;
+pub mod lanes;
 pub mod prnn;
 pub mod rnn;
 
+pub use backend::Backend;
 pub use faer::Par;
 pub use real::Real;
 
@@ -48,6 +54,12 @@ pub enum KernelError {
         op: &'static str,
         buffer: &'static str,
         index: usize,
+    },
+    /// A backend this build or machine cannot run (see [`backend::Backend::check`]).
+    #[error("backend {backend}: {why}")]
+    BackendUnavailable {
+        backend: &'static str,
+        why: &'static str,
     },
     /// A call that continues an earlier call found no state from it (e.g. an adjoint before
     /// its forward).

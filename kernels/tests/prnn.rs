@@ -7,11 +7,9 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::prnn::{
     self, backward_scratch, jacobian_scratch, memory_jacobians_len, Block, PrnnDims, PrnnMask,
-    PrnnNet, PrnnVariant, N_BLOCKS,
+    PrnnNet, N_BLOCKS,
 };
 use wiring_kernels::{KernelError, Real};
-
-const V: PrnnVariant = PrnnVariant::Reference;
 
 /// One problem in f64: parameters `U(−k, k)` with `k = 1.5/√fan_in` (a little livelier than
 /// the study's init), an episode of inputs in [0, 1], jitter and an upstream gradient.
@@ -79,7 +77,7 @@ impl Problem {
         let mut rec = vec![T::ZERO; self.steps * self.dims.record_len()];
         let zero = vec![T::ZERO; self.dims.state_len()];
         let (x, u) = (Self::cast::<T>(&self.x), Self::cast::<T>(&self.u));
-        prnn::forward(V, net, self.steps, &zero, &x, &u, &mut rec).unwrap();
+        prnn::forward(net, self.steps, &zero, &x, &u, &mut rec).unwrap();
         rec
     }
 
@@ -98,7 +96,6 @@ impl Problem {
         let mut scratch = vec![T::ZERO; backward_scratch(d)];
         let dout = Self::cast::<T>(&self.dout);
         prnn::backward(
-            V,
             net,
             self.steps,
             &zero,
@@ -110,7 +107,7 @@ impl Problem {
         .unwrap();
         let mut jac = vec![T::ZERO; memory_jacobians_len(d, self.steps)];
         let mut scratch = vec![T::ZERO; jacobian_scratch(d)];
-        prnn::memory_jacobians(V, net, self.steps, &rec, &mut jac, &mut scratch).unwrap();
+        prnn::memory_jacobians(net, self.steps, &rec, &mut jac, &mut scratch).unwrap();
         let f = |v: Vec<T>| v.into_iter().map(|x| x.to_f64()).collect();
         [f(rec), f(grads), f(jac)]
     }
@@ -195,8 +192,8 @@ fn step_apis_chain_to_forward_and_softmax_is_normalised() {
         let mut next = vec![0.0; sl];
         for t in 0..p.steps {
             let (x, u) = (&p.x[t * 8..(t + 1) * 8], &p.u[t * 5..(t + 1) * 5]);
-            prnn::step(V, net, &state, x, u, &mut next).unwrap();
-            prnn::step_record(V, net, &state, x, u, &mut record).unwrap();
+            prnn::step(net, &state, x, u, &mut next).unwrap();
+            prnn::step_record(net, &state, x, u, &mut record).unwrap();
             assert_eq!(&record[..], &rec[t * rl..(t + 1) * rl], "{name} t {t}");
             assert_eq!(&next[..], &record[..sl], "{name} t {t}");
             let o = &next[sl - 5..];
@@ -234,8 +231,8 @@ fn absent_blocks_are_never_read_or_written() {
         let zero = vec![0.0; dims.state_len()];
         let mut rec_clean = vec![0.0; p.steps * dims.record_len()];
         let mut rec_dirty = rec_clean.clone();
-        prnn::forward(V, clean_net, p.steps, &zero, &p.x, &p.u, &mut rec_clean).unwrap();
-        prnn::forward(V, dirty_net, p.steps, &zero, &p.x, &p.u, &mut rec_dirty).unwrap();
+        prnn::forward(clean_net, p.steps, &zero, &p.x, &p.u, &mut rec_clean).unwrap();
+        prnn::forward(dirty_net, p.steps, &zero, &p.x, &p.u, &mut rec_dirty).unwrap();
         assert_eq!(rec_clean, rec_dirty, "{name}");
         // Gradient buffers: absent slots keep what the caller put there.
         let mut grads = vec![0.0; dims.param_len()];
@@ -246,7 +243,6 @@ fn absent_blocks_are_never_read_or_written() {
         }
         let mut scratch = vec![0.0; backward_scratch(dims)];
         prnn::backward(
-            V,
             dirty_net,
             p.steps,
             &zero,
@@ -284,11 +280,11 @@ fn extreme_inputs_stay_finite() {
     let x: Vec<f64> = p.x.iter().map(|v| v * 1e4).collect();
     let zero = vec![0.0; dims.state_len()];
     let mut rec = vec![0.0; p.steps * dims.record_len()];
-    prnn::forward(V, net, p.steps, &zero, &x, &p.u, &mut rec).unwrap();
+    prnn::forward(net, p.steps, &zero, &x, &p.u, &mut rec).unwrap();
     assert!(rec.iter().all(|v| v.is_finite()));
     let mut jac = vec![0.0; memory_jacobians_len(dims, p.steps)];
     let mut scratch = vec![0.0; jacobian_scratch(dims)];
-    prnn::memory_jacobians(V, net, p.steps, &rec, &mut jac, &mut scratch).unwrap();
+    prnn::memory_jacobians(net, p.steps, &rec, &mut jac, &mut scratch).unwrap();
     assert!(jac.iter().all(|v| v.is_finite()));
 }
 
@@ -325,31 +321,23 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
         ..net
     };
     assert_eq!(
-        buffer(prnn::step(
-            V,
-            short_net,
-            &state,
-            &x[..8],
-            &u[..5],
-            &mut next
-        )),
+        buffer(prnn::step(short_net, &state, &x[..8], &u[..5], &mut next)),
         "params"
     );
     assert_eq!(
-        buffer(prnn::step(V, net, &state[1..], &x[..8], &u[..5], &mut next)),
+        buffer(prnn::step(net, &state[1..], &x[..8], &u[..5], &mut next)),
         "prev"
     );
     assert_eq!(
-        buffer(prnn::step(V, net, &state, &x[..7], &u[..5], &mut next)),
+        buffer(prnn::step(net, &state, &x[..7], &u[..5], &mut next)),
         "x"
     );
     assert_eq!(
-        buffer(prnn::step(V, net, &state, &x[..8], &u[..4], &mut next)),
+        buffer(prnn::step(net, &state, &x[..8], &u[..4], &mut next)),
         "u"
     );
     assert_eq!(
         buffer(prnn::step(
-            V,
             net,
             &state,
             &x[..8],
@@ -359,31 +347,23 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
         "next"
     );
     assert_eq!(
-        buffer(prnn::step_record(
-            V,
-            net,
-            &state,
-            &x[..8],
-            &u[..5],
-            &mut next
-        )),
+        buffer(prnn::step_record(net, &state, &x[..8], &u[..5], &mut next)),
         "record"
     );
     assert_eq!(
-        buffer(prnn::forward(V, net, steps, &state, &x[..16], &u, &mut rec)),
+        buffer(prnn::forward(net, steps, &state, &x[..16], &u, &mut rec)),
         "x"
     );
     assert_eq!(
-        buffer(prnn::forward(V, net, steps, &state, &x, &u, &mut rec[..rl])),
+        buffer(prnn::forward(net, steps, &state, &x, &u, &mut rec[..rl])),
         "records"
     );
     assert_eq!(
-        buffer(prnn::forward(V, net, steps, &state[..3], &x, &u, &mut rec)),
+        buffer(prnn::forward(net, steps, &state[..3], &x, &u, &mut rec)),
         "initial"
     );
     assert_eq!(
         buffer(prnn::backward(
-            V,
             net,
             steps,
             &state,
@@ -396,7 +376,6 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
     );
     assert_eq!(
         buffer(prnn::backward(
-            V,
             net,
             steps,
             &state,
@@ -409,13 +388,12 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
     );
     assert_eq!(
         buffer(prnn::backward(
-            V, net, steps, &state, &rec, &dout, &mut grads, &mut jac
+            net, steps, &state, &rec, &dout, &mut grads, &mut jac
         )),
         "scratch"
     );
     assert_eq!(
         buffer(prnn::input_jacobian(
-            V,
             net,
             &rec[..rl],
             &mut jac[..39],
@@ -425,7 +403,6 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
     );
     assert_eq!(
         buffer(prnn::input_jacobian(
-            V,
             net,
             &rec[..sl],
             &mut jac,
@@ -435,7 +412,6 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
     );
     assert_eq!(
         buffer(prnn::memory_jacobians(
-            V,
             net,
             steps,
             &rec,
@@ -446,7 +422,6 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
     );
     assert_eq!(
         buffer(prnn::memory_jacobians(
-            V,
             net,
             steps + 1,
             &rec,
@@ -456,10 +431,10 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
         "records"
     );
     // Everything right: fine, including an empty episode.
-    prnn::forward(V, net, steps, &state, &x, &u, &mut rec).unwrap();
-    prnn::memory_jacobians(V, net, steps, &rec, &mut mem, &mut scratch).unwrap();
-    prnn::forward(V, net, 0, &state, &[], &[], &mut []).unwrap();
-    prnn::backward(V, net, 0, &state, &[], &[], &mut grads, &mut scratch).unwrap();
+    prnn::forward(net, steps, &state, &x, &u, &mut rec).unwrap();
+    prnn::memory_jacobians(net, steps, &rec, &mut mem, &mut scratch).unwrap();
+    prnn::forward(net, 0, &state, &[], &[], &mut []).unwrap();
+    prnn::backward(net, 0, &state, &[], &[], &mut grads, &mut scratch).unwrap();
 
     // A mask without W_ih / W_ho, and an empty layer, are dimension errors.
     let mut present = [true; N_BLOCKS];
@@ -478,15 +453,7 @@ fn bad_shapes_are_refused_with_the_buffer_named() {
         mask,
         params: &none,
     };
-    let err = prnn::step(
-        V,
-        empty_net,
-        &state[..13],
-        &x[..8],
-        &u[..5],
-        &mut next[..13],
-    )
-    .unwrap_err();
+    let err = prnn::step(empty_net, &state[..13], &x[..8], &u[..5], &mut next[..13]).unwrap_err();
     assert!(matches!(err, KernelError::Dimension { .. }), "{err}");
 }
 

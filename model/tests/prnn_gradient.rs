@@ -7,14 +7,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::adam::{self, AdamParams, AdamVariant};
 use wiring_kernels::prnn::{
     self, backward_scratch, jacobian_scratch, memory_jacobians_len, Block, Layer, PrnnNet,
-    PrnnVariant,
 };
 use wiring_model::prnn::{
     clip_grad_norm, fan_in, init_bound, Architecture, ArchitectureError, Prnn, PrnnAdam,
     N_ARCHITECTURES, PATHWAYS,
 };
 
-const V: PrnnVariant = PrnnVariant::Reference;
 /// Central-difference step. Truncation `h²·f'''/6 ≈ 1e-11`, rounding `1e-16·L/h ≈ 1e-10`.
 const H: f64 = 1e-5;
 /// `|fd − analytic| ≤ ABS_TOL + REL_TOL·|analytic|`: 100× above the finite-difference error,
@@ -279,7 +277,7 @@ fn run(net: PrnnNet<'_, f64>, ep: &Episode, x: &[f64]) -> Vec<f64> {
     let d = net.dims;
     let mut records = vec![0.0; ep.steps * d.record_len()];
     let zero = vec![0.0; d.state_len()];
-    prnn::forward(V, net, ep.steps, &zero, x, &ep.u, &mut records).unwrap();
+    prnn::forward(net, ep.steps, &zero, x, &ep.u, &mut records).unwrap();
     records
 }
 
@@ -365,7 +363,6 @@ fn bptt_gradient_matches_finite_differences_for_every_architecture() {
         let mut scratch = vec![0.0; backward_scratch(dims)];
         let zero = vec![0.0; dims.state_len()];
         prnn::backward(
-            V,
             dirty,
             ep.steps,
             &zero,
@@ -419,16 +416,15 @@ fn backward_accumulates_and_matches_model_wrappers() {
     let (net, _, ep) = problem(Architecture::from_index(77).unwrap(), 7);
     let dims = net.dims();
     let mut records = vec![0.0; ep.steps * dims.record_len()];
-    net.forward(V, ep.steps, &ep.x, &ep.u, &mut records)
-        .unwrap();
+    net.forward(ep.steps, &ep.x, &ep.u, &mut records).unwrap();
     let dout: Vec<f64> = (0..ep.steps * 5).map(|i| (i as f64 * 0.37).sin()).collect();
     let mut once = vec![0.0; dims.param_len()];
     let mut scratch = vec![0.0; backward_scratch(dims)];
-    net.backward(V, ep.steps, &records, &dout, &mut once, &mut scratch)
+    net.backward(ep.steps, &records, &dout, &mut once, &mut scratch)
         .unwrap();
     // Accumulates: a buffer holding 1 ends at 1 + ∂L/∂W (rounding of the additions only).
     let mut ones = vec![1.0; dims.param_len()];
-    net.backward(V, ep.steps, &records, &dout, &mut ones, &mut scratch)
+    net.backward(ep.steps, &records, &dout, &mut ones, &mut scratch)
         .unwrap();
     for (a, b) in once.iter().zip(&ones) {
         assert!((1.0 + a - b).abs() <= 1e-12 * (1.0 + a.abs()), "{a} vs {b}");
@@ -436,7 +432,7 @@ fn backward_accumulates_and_matches_model_wrappers() {
     // The model wrappers are the kernels from the zero state.
     let zero = vec![0.0; dims.state_len()];
     let mut direct = vec![0.0; ep.steps * dims.record_len()];
-    prnn::forward(V, net.net(), ep.steps, &zero, &ep.x, &ep.u, &mut direct).unwrap();
+    prnn::forward(net.net(), ep.steps, &zero, &ep.x, &ep.u, &mut direct).unwrap();
     assert_eq!(direct, records);
 }
 
@@ -460,7 +456,7 @@ fn input_jacobian_matches_finite_differences_for_every_architecture() {
         let mut scratch = vec![0.0; jacobian_scratch(dims)];
         for t in 0..ep.steps {
             let record = &records[t * rl..(t + 1) * rl];
-            prnn::input_jacobian(V, dirty, record, &mut jac, &mut scratch).unwrap();
+            prnn::input_jacobian(dirty, record, &mut jac, &mut scratch).unwrap();
             let prev = if t == 0 {
                 &zero[..]
             } else {
@@ -472,7 +468,7 @@ fn input_jacobian_matches_finite_differences_for_every_architecture() {
                     let mut x = ep.x[t * 8..(t + 1) * 8].to_vec();
                     x[c] += delta;
                     let mut next = vec![0.0; sl];
-                    prnn::step(V, dirty, prev, &x, u, &mut next).unwrap();
+                    prnn::step(dirty, prev, &x, u, &mut next).unwrap();
                     next[sl - 5..].to_vec()
                 };
                 let (plus, minus) = (o_at(H), o_at(-H));
@@ -502,7 +498,7 @@ fn memory_jacobians_match_finite_differences_for_every_architecture() {
         let records = run(dirty, &ep, &ep.x);
         let mut jac = vec![f64::NAN; memory_jacobians_len(dims, steps)];
         let mut scratch = vec![0.0; jacobian_scratch(dims)];
-        prnn::memory_jacobians(V, dirty, steps, &records, &mut jac, &mut scratch).unwrap();
+        prnn::memory_jacobians(dirty, steps, &records, &mut jac, &mut scratch).unwrap();
         let block = |t: usize, k: usize| &jac[(t * steps + k) * 40..(t * steps + k + 1) * 40];
 
         // Lag 0 is the input Jacobian, bit for bit; lags beyond t are zero.
@@ -510,7 +506,7 @@ fn memory_jacobians_match_finite_differences_for_every_architecture() {
         let rl = dims.record_len();
         for t in 0..steps {
             let record = &records[t * rl..(t + 1) * rl];
-            prnn::input_jacobian(V, dirty, record, &mut single, &mut scratch).unwrap();
+            prnn::input_jacobian(dirty, record, &mut single, &mut scratch).unwrap();
             assert_eq!(block(t, 0), &single[..], "{arch} t {t}");
             for k in t + 1..steps {
                 assert!(block(t, k).iter().all(|&v| v == 0.0));

@@ -32,6 +32,8 @@ use wiring_model::prnn::{Architecture, EvaluationRecipe, QRecipe};
 use wiring_model::ModelError;
 use wiring_tasks::maze::{MazeConfig, MazeKind};
 
+use wiring_kernels::Backend;
+use wiring_run::compute;
 use wiring_run::config_file::{self, ConfigError};
 
 /// The config format version this build reads.
@@ -215,6 +217,14 @@ pub struct ComputeConfig {
     /// (≥ 1; default 8). Work units run in parallel over the threads.
     #[serde(default = "default_population")]
     pub population: usize,
+    /// Where the networks are computed: `"cpu"` (default) or `"cuda"` (refused with one line
+    /// until this build has a CUDA backend). Part of the study's identity when not `"cpu"`.
+    #[serde(
+        default,
+        skip_serializing_if = "compute::is_cpu",
+        with = "compute::backend_name"
+    )]
+    pub backend: Backend,
 }
 
 fn default_population() -> usize {
@@ -226,6 +236,7 @@ impl Default for ComputeConfig {
         Self {
             kernel: PrnnVariant::default(),
             population: default_population(),
+            backend: Backend::Cpu,
         }
     }
 }
@@ -454,12 +465,15 @@ impl Study {
     pub fn identity(&self) -> String {
         let c = &self.config;
         let archs: Vec<usize> = self.architectures.iter().map(|a| a.index()).collect();
-        serde_json::json!({
+        let mut id = serde_json::json!({
             "seed": c.seed, "task": c.task, "training": c.training, "evaluation": c.evaluation,
             "kernel": c.compute.kernel.name(), "architectures": archs,
             "seeds_per_architecture": c.seeds_per_architecture,
-        })
-        .to_string()
+        });
+        if c.compute.backend != Backend::Cpu {
+            id["backend"] = c.compute.backend.name().into();
+        }
+        id.to_string()
     }
 
     /// 64-bit FNV-1a of [`Study::identity`], as 16 hex digits: stored in every record.
@@ -489,6 +503,9 @@ impl Study {
         }
         if a.compute.kernel != b.compute.kernel {
             d.push("compute.kernel");
+        }
+        if a.compute.backend != b.compute.backend {
+            d.push("compute.backend");
         }
         if self.architectures != other.architectures {
             d.push("architectures");

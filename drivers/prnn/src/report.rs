@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::config::Study;
-use super::table::{median, ArchitectureSummary, Row};
+use super::table::{ArchitectureSummary, Row};
+use wiring_metrics::stats::{median_at_each, range};
 use wiring_report::{
     csv_field, escape, figure_csv, figure_svg, page, session_facts, Figure, PlacedFigure, Series,
     SeriesLabelPosition,
@@ -29,15 +30,8 @@ fn is_landmark(arch: usize) -> bool {
 
 /// Median over `rows` of element `i` of `values(row)`, for each `i` of `xs`.
 fn median_curve(rows: &[&Row], values: fn(&Row) -> &[f64], xs: &[f64]) -> Vec<(f64, f64)> {
-    xs.iter()
-        .enumerate()
-        .map(|(i, &x)| {
-            (
-                x,
-                median(rows.iter().filter_map(|r| values(r).get(i).copied())),
-            )
-        })
-        .collect()
+    let medians = median_at_each(rows.iter().map(|r| values(r)), xs.len());
+    xs.iter().copied().zip(medians).collect()
 }
 
 /// Everything the report draws.
@@ -303,19 +297,18 @@ fn facts(input: &ReportInput<'_>) -> Vec<(String, String)> {
             ));
         }
     }
-    let others: Vec<f64> = input
-        .summaries
-        .iter()
-        .filter(|s| !is_landmark(s.architecture))
-        .map(|s| s.fitness)
-        .filter(|v| !v.is_nan())
-        .collect();
-    if !others.is_empty() {
-        let lo = others.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = others.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let others = || {
+        input
+            .summaries
+            .iter()
+            .filter(|s| !is_landmark(s.architecture))
+            .map(|s| s.fitness)
+    };
+    if let Some((lo, hi)) = range(others()) {
+        let n = others().filter(|v| !v.is_nan()).count();
         f.push((
             "median fitness, other pRNNs".into(),
-            format!("{lo:.3} to {hi:.3} over {} architectures", others.len()),
+            format!("{lo:.3} to {hi:.3} over {n} architectures"),
         ));
     }
     f.extend(session_facts(input.sessions, false));

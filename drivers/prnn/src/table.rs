@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use wiring_metrics::stats::{learning_speed, median};
 use wiring_model::prnn::PATHWAYS;
 
 use super::record::{val, Record};
@@ -81,38 +82,6 @@ pub fn row(record: &Record) -> Row {
         curve,
         curve_episodes: record.training.curve_episodes.clone(),
         fitness_by_noise: e.fitness_by_noise.iter().map(|&v| val(v)).collect(),
-    }
-}
-
-/// Median of the non-NaN values (NaN when there is none).
-pub fn median(values: impl IntoIterator<Item = f64>) -> f64 {
-    let mut v: Vec<f64> = values.into_iter().filter(|x| !x.is_nan()).collect();
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
-/// Learning speed of one training curve at `threshold` (see the module docs).
-pub fn learning_speed(curve: &[f64], threshold: f64) -> f64 {
-    if threshold.is_nan() {
-        return 0.0;
-    }
-    let reached: Vec<usize> = curve
-        .iter()
-        .enumerate()
-        .filter(|(_, &f)| f >= threshold)
-        .map(|(k, _)| k)
-        .collect();
-    match reached.as_slice() {
-        [first, _, ..] => (curve.len() - first) as f64,
-        _ => 0.0,
     }
 }
 
@@ -272,20 +241,4 @@ pub fn summaries_csv(summaries: &[ArchitectureSummary]) -> String {
         );
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn learning_speed_needs_two_checkpoints_at_the_threshold() {
-        let curve = [0.1, 0.5, 0.8, 0.7, 0.9];
-        assert_eq!(learning_speed(&curve, 0.75), 3.0); // first at 2, then 4
-        assert_eq!(learning_speed(&curve, 0.85), 0.0); // only one
-        assert_eq!(learning_speed(&curve, 0.05), 5.0);
-        assert_eq!(learning_speed(&curve, f64::NAN), 0.0);
-        assert_eq!(median([3.0, f64::NAN, 1.0, 2.0, 10.0]), 2.5);
-        assert!(median([f64::NAN]).is_nan());
-    }
 }

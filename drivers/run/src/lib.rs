@@ -9,6 +9,7 @@
 //! | [`study`] | start here: [`StudyDriver`] and the run loop — resume, shard, parallel work units, manifest, merge |
 //! | [`run_dir`] | the run directory: config claimed once, networks committed atomically, partials removed, records read and checked ([`run_dir::NetworkRecord`]) |
 //! | [`config_file`] | loading a versioned TOML config with one-line errors naming file and field; the config hash |
+//! | [`compute`] | the `compute.backend` field of both configs (`cpu`, `cuda`) and the check before a run |
 //! | [`sweep`] | a swept parameter (`[list]` or `{ start, stop, count }` linspace) |
 //! | [`shard`] | `--shard i/n` and the Slurm / PBS job-array variables |
 //! | [`manifest`] | the sessions of a run directory: build, machine, timings and throughput |
@@ -20,6 +21,7 @@
 //! | [`testing`] | helpers for the run-directory tests of the study crates (not for production use) |
 
 pub mod cli;
+pub mod compute;
 pub mod config_file;
 pub mod machine;
 pub mod manifest;

@@ -6,7 +6,8 @@
 //! is checked, how networks are grouped into work units and trained, how the study table is
 //! merged); [`run`] does the rest identically for every study:
 //!
-//! 1. create the directory, store the resolved config or refuse a directory holding another
+//! 1. refuse a backend this build cannot run (before touching the directory); create the
+//!    directory, store the resolved config or refuse a directory holding another
 //!    study ([`RunDirError::DifferentStudy`]);
 //! 2. remove the half-written networks of the shard, check every finished record (one that
 //!    fails the check stops the run: it is never retrained over silently);
@@ -111,6 +112,8 @@ pub trait StudyDriver: Sized + Sync {
     fn resolved_toml(&self) -> String;
     /// Where the study came from (a path, or the built-in quick study), for messages.
     fn source(&self) -> &str;
+    /// Where its networks are computed (`compute.backend`); checked before anything runs.
+    fn backend(&self) -> wiring_kernels::Backend;
     /// The study stored in `dir` (`text` read from `dir.config_path()`).
     fn from_stored(text: &str, dir: &RunDir) -> anyhow::Result<Self>;
     /// The fields in which `self` and `other` differ (empty: the same study).
@@ -140,6 +143,7 @@ pub trait StudyDriver: Sized + Sync {
 pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSummary> {
     let start = Instant::now();
     let _span = tracing::info_span!("run", shard = %opts.shard).entered();
+    crate::compute::check(study.backend(), study.source())?;
     let dir = RunDir::create(&opts.out)?;
     adopt_study(&dir, study)?;
     dir.create_networks_dir()?;

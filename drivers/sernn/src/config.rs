@@ -32,6 +32,8 @@ use wiring_kernels::rnn::RnnVariant;
 use wiring_model::sernn::{Recipe, RegulariserKind, RegulariserSpec, Space};
 use wiring_model::ModelError;
 
+use wiring_kernels::Backend;
+use wiring_run::compute;
 use wiring_run::config_file::{self, ConfigError};
 use wiring_run::sweep::Sweep;
 
@@ -160,6 +162,14 @@ pub struct ComputeConfig {
     /// RNN kernel: `reference` (scalar oracle), `faer` or `simd` (default).
     #[serde(default = "default_kernel", with = "kernel_name")]
     pub rnn_kernel: RnnVariant,
+    /// Where the networks are computed: `"cpu"` (default) or `"cuda"` (refused with one line
+    /// until this build has a CUDA backend). Part of the study's identity when not `"cpu"`.
+    #[serde(
+        default,
+        skip_serializing_if = "compute::is_cpu",
+        with = "compute::backend_name"
+    )]
+    pub backend: Backend,
 }
 
 fn default_kernel() -> RnnVariant {
@@ -170,6 +180,7 @@ impl Default for ComputeConfig {
     fn default() -> Self {
         Self {
             rnn_kernel: default_kernel(),
+            backend: Backend::Cpu,
         }
     }
 }
@@ -492,11 +503,14 @@ impl Study {
                 })
             })
             .collect();
-        serde_json::json!({
+        let mut id = serde_json::json!({
             "seed": c.seed, "recipe": c.recipe, "coordinates": self.space.coordinates(),
             "rnn_kernel": c.compute.rnn_kernel.to_string(), "sets": sets,
-        })
-        .to_string()
+        });
+        if c.compute.backend != Backend::Cpu {
+            id["backend"] = c.compute.backend.name().into();
+        }
+        id.to_string()
     }
 
     /// 64-bit FNV-1a of [`Study::identity`], as 16 hex digits: stored in every record.
@@ -539,7 +553,7 @@ impl Study {
         d
     }
 
-    /// Name of the set of network `id`.
+    /// Name of the set `network` belongs to.
     pub fn set_name(&self, network: &PlannedNetwork) -> &str {
         &self.config.sets[network.set].name
     }

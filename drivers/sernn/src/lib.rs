@@ -62,6 +62,9 @@ impl StudyDriver for Study {
     fn source(&self) -> &str {
         &self.source
     }
+    fn backend(&self) -> wiring_kernels::Backend {
+        self.config.compute.backend
+    }
     fn from_stored(text: &str, dir: &RunDir) -> anyhow::Result<Self> {
         let path = dir.config_path();
         Ok(Study::from_toml(

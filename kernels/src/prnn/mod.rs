@@ -9,14 +9,15 @@
 //! [`PrnnMask`]:
 //!
 //! ```text
-//! i_t = x_t + [ii] W_ii i_{t−1} + [oi] W_oi o_{t−1} + [hi] W_hi h_{t−1}
-//! a_t = W_ih i_t + [hh] W_hh h_{t−1} + [oh] W_oh o_{t−1},     h_t = relu(a_t)
-//! z_t = W_ho h_t + [oo] W_oo o_{t−1} + [io] W_io i_t + u_t,   o_t = softmax(z_t)
+//! i_t = [ii] W_ii i_{t−1} + [oi] W_oi o_{t−1} + [hi] W_hi h_{t−1} + x_t
+//! a_t = [hh] W_hh h_{t−1} + [oh] W_oh o_{t−1} + W_ih i_t,     h_t = relu(a_t)
+//! z_t = [oo] W_oo o_{t−1} + [io] W_io i_t + W_ho h_t + u_t,   o_t = softmax(z_t)
 //! ```
 //!
 //! `u_t` is the jitter (`U(0,1)/1000` in the study), given by the caller and a constant for
-//! the gradient. Every sum is accumulated in the order written, each matrix–vector product
-//! over the `from` index in increasing order; softmax subtracts `max z` before `exp`.
+//! the gradient. Every sum starts at `+0` and is accumulated in the order written — the
+//! recurrent terms, which do not wait for this step's input, first — each matrix–vector
+//! product over the `from` index in increasing order; softmax subtracts `max z` before `exp`.
 //!
 //! ## Layouts
 //! - **Parameters** ([`PrnnDims::param_len`]): one flat vector of the nine blocks in the order
@@ -61,9 +62,11 @@
 //!   all lags `k = t − s` at once. Cost `n_out · steps(steps+1)/2` adjoint steps, cheaper than
 //!   forward (tangent) propagation, which needs `n_in` = 8 > `n_out` = 5 directions.
 //!
-//! ## Variants
-//! [`PrnnVariant::Reference`] (plain scalar loops over one network) behind [`step`],
-//! [`forward`], [`backward`] and the Jacobians; and the **population kernel** below.
+//! ## One network and populations
+//! The one-network calls — [`step`], [`step_record`], [`forward`], [`backward`] and the
+//! Jacobians — are the scalar reference (`reference.rs`), the oracle of everything else; the
+//! **population kernel** below advances eight networks at once. [`PrnnVariant`] names which
+//! of the two a model's engine uses to advance its networks.
 //!
 //! ## Softmax exp
 //! In f32 the softmax uses one explicitly specified exponential, [`softmax_exp`] (Cephes
@@ -357,21 +360,20 @@ impl PrnnMask {
     }
 }
 
-/// Which implementation runs.
+/// How an engine advances its networks on the CPU.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PrnnVariant {
-    /// Plain scalar loops over one network, the oracle.
+    /// One network after another through the scalar one-network calls ([`step`],
+    /// [`backward`]), the oracle.
     Reference,
-    /// The SIMD population kernel ([`population_step`], [`population_backward`]): callers
-    /// that advance many networks in lockstep run [`POPULATION_LANES`] of them at once. Every
-    /// lane is bit-identical to [`PrnnVariant::Reference`], so the one-network calls of this
-    /// module (single steps, Jacobians) run the reference for this variant.
+    /// The SIMD population kernel ([`population_step`], [`population_backward`]),
+    /// [`POPULATION_LANES`] networks at once, every lane bit-identical to the reference.
     #[default]
     Population,
 }
 
 impl PrnnVariant {
-    /// Every variant, for benchmarks and tests.
+    /// Every variant (the config's names).
     pub const ALL: [PrnnVariant; 2] = [PrnnVariant::Reference, PrnnVariant::Population];
 
     /// `"reference"` or `"population"`.
@@ -427,7 +429,6 @@ pub fn memory_jacobians_len(dims: PrnnDims, steps: usize) -> usize {
 /// One step without a record (evaluation, Q-targets): `prev`, `next` are states
 /// (`state_len`), `x` is `n_in`, `u` (jitter) is `n_out`. `prev` and `next` are distinct.
 pub fn step<T: Real>(
-    variant: PrnnVariant,
     net: PrnnNet<'_, T>,
     prev: &[T],
     x: &[T],
@@ -441,18 +442,13 @@ pub fn step<T: Real>(
     check_len(OP, "x", x, d.n_in)?;
     check_len(OP, "u", u, d.n_out)?;
     check_len(OP, "next", next, d.state_len())?;
-    match variant {
-        PrnnVariant::Reference | PrnnVariant::Population => {
-            reference::step(net, prev, x, u, next, None)
-        }
-    }
+    reference::step(net, prev, x, u, next, None);
     Ok(())
 }
 
 /// One step that writes its record `[i_t, h_t, o_t, a_t]` (`record_len`) for [`backward`]
 /// and the Jacobians. The new state is `record[..state_len]`.
 pub fn step_record<T: Real>(
-    variant: PrnnVariant,
     net: PrnnNet<'_, T>,
     prev: &[T],
     x: &[T],
@@ -467,18 +463,13 @@ pub fn step_record<T: Real>(
     check_len(OP, "u", u, d.n_out)?;
     check_len(OP, "record", record, d.record_len())?;
     let (state, pre) = record.split_at_mut(d.state_len());
-    match variant {
-        PrnnVariant::Reference | PrnnVariant::Population => {
-            reference::step(net, prev, x, u, state, Some(pre))
-        }
-    }
+    reference::step(net, prev, x, u, state, Some(pre));
     Ok(())
 }
 
 /// A whole episode from `initial` (a state; zeros at trial start): `x` is `steps × n_in`,
 /// `u` is `steps × n_out`, `records` (`steps × record_len`) receives every step's record.
 pub fn forward<T: Real>(
-    variant: PrnnVariant,
     net: PrnnNet<'_, T>,
     steps: usize,
     initial: &[T],
@@ -493,11 +484,7 @@ pub fn forward<T: Real>(
     check_len(OP, "x", x, steps * d.n_in)?;
     check_len(OP, "u", u, steps * d.n_out)?;
     check_len(OP, "records", records, steps * d.record_len())?;
-    match variant {
-        PrnnVariant::Reference | PrnnVariant::Population => {
-            reference::forward(net, steps, initial, x, u, records)
-        }
-    }
+    reference::forward(net, steps, initial, x, u, records);
     Ok(())
 }
 
@@ -510,7 +497,6 @@ pub fn forward<T: Real>(
 /// `scratch` has [`backward_scratch`] values.
 #[allow(clippy::too_many_arguments)] // the API of the family: net, steps, 3 inputs, 2 buffers
 pub fn backward<T: Real>(
-    variant: PrnnVariant,
     net: PrnnNet<'_, T>,
     steps: usize,
     initial: &[T],
@@ -527,11 +513,7 @@ pub fn backward<T: Real>(
     check_len(OP, "dout", dout, steps * d.n_out)?;
     check_len(OP, "grads", grads, d.param_len())?;
     check_len(OP, "scratch", scratch, backward_scratch(d))?;
-    match variant {
-        PrnnVariant::Reference | PrnnVariant::Population => {
-            reference::backward(net, steps, initial, records, dout, grads, scratch)
-        }
-    }
+    reference::backward(net, steps, initial, records, dout, grads, scratch);
     Ok(())
 }
 
@@ -539,7 +521,6 @@ pub fn backward<T: Real>(
 /// whose record is `record`, with the previous state held fixed:
 /// `S_t (W_ho D_t W_ih + [io] W_io)`. `scratch` has [`jacobian_scratch`] values.
 pub fn input_jacobian<T: Real>(
-    variant: PrnnVariant,
     net: PrnnNet<'_, T>,
     record: &[T],
     jac: &mut [T],
@@ -551,11 +532,7 @@ pub fn input_jacobian<T: Real>(
     check_len(OP, "record", record, d.record_len())?;
     check_len(OP, "jac", jac, d.n_out * d.n_in)?;
     check_len(OP, "scratch", scratch, jacobian_scratch(d))?;
-    match variant {
-        PrnnVariant::Reference | PrnnVariant::Population => {
-            reference::input_jacobian(net, record, jac, scratch)
-        }
-    }
+    reference::input_jacobian(net, record, jac, scratch);
     Ok(())
 }
 
@@ -566,7 +543,6 @@ pub fn input_jacobian<T: Real>(
 /// [`input_jacobian`] of step `t`. `jac` has [`memory_jacobians_len`] values, `scratch`
 /// [`jacobian_scratch`].
 pub fn memory_jacobians<T: Real>(
-    variant: PrnnVariant,
     net: PrnnNet<'_, T>,
     steps: usize,
     records: &[T],
@@ -579,10 +555,6 @@ pub fn memory_jacobians<T: Real>(
     check_len(OP, "records", records, steps * d.record_len())?;
     check_len(OP, "jac", jac, memory_jacobians_len(d, steps))?;
     check_len(OP, "scratch", scratch, jacobian_scratch(d))?;
-    match variant {
-        PrnnVariant::Reference | PrnnVariant::Population => {
-            reference::memory_jacobians(net, steps, records, jac, scratch)
-        }
-    }
+    reference::memory_jacobians(net, steps, records, jac, scratch);
     Ok(())
 }

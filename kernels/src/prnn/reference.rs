@@ -72,7 +72,7 @@ const EXP_POLY: [f32; 6] = [
 ];
 
 /// The exponential of the f32 softmax, shared bit for bit by the reference and the
-/// population kernel (Cephes `expf`; < 1 ulp, max 0.990 ulp over every f32, `tests/prnn_population.rs`):
+/// population kernel (Cephes `expf`; < 1 ulp, max 0.990 ulp over every f32, `tests/prnn_softmax_exp.rs`):
 ///
 /// ```text
 /// x ← clamp(x, −104, 89)                    (NaN kept)

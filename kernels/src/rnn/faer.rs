@@ -5,7 +5,7 @@
 //!
 //! faer's `Par::Rayon` splits its products over output blocks, never over the reduction
 //! dimension, so every output element is accumulated in the same order for any thread count
-//! (checked by the `par_independent` test). The bias gradient is a sequential column sum.
+//! (checked by the `results_do_not_depend_on_par` test in `kernels/tests/rnn.rs`). The bias gradient is a sequential column sum.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef};

@@ -1,4 +1,5 @@
-//! The 129 pRNN architectures (`spec/prnn.md`, "The pRNN").
+//! The 129 pRNN architectures (`spec/prnn.md`, "The pRNN"), and [`PrnnPlan`]: one network
+//! to train, an architecture and the coordinates of its random streams.
 //!
 //! | index | hidden | flags `[ii, hh, oo, io, oi, hi, oh]` | name |
 //! |---|---|---|---|
@@ -14,6 +15,8 @@ use core::fmt;
 use core::str::FromStr;
 
 use wiring_kernels::prnn::{Block, PrnnDims, PrnnMask};
+
+use crate::rng::NetworkSeeds;
 
 /// Number of architectures.
 pub const N_ARCHITECTURES: usize = 129;
@@ -202,4 +205,10 @@ impl FromStr for Architecture {
         }
         Self::from_flag_str(s)
     }
+}
+/// One network to train: its architecture and the coordinates of its random streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrnnPlan {
+    pub architecture: Architecture,
+    pub seeds: NetworkSeeds,
 }

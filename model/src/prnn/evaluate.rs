@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 use wiring_kernels::prnn::{memory_jacobians_len, PrnnVariant, N_BLOCKS};
 use wiring_tasks::maze::{Maze, MazeConfig};
 
-use super::episode::{frobenius, Engine, N_IN, N_OUT};
+use super::arch::PrnnPlan;
+use super::engine::{frobenius, with_cpu_engine, EngineBody, PrnnEngine, N_IN, N_OUT};
 use super::network::Prnn;
 use super::recipe::{EvaluationRecipe, QRecipe};
 use super::streams::StepStreams;
-use super::train::{test_mazes, PrnnPlan};
+use super::train::test_mazes;
 use super::trial::{greedy_trial, mean_fitness, nan_mean, TrialOutcome};
 use crate::ModelError;
 
@@ -102,155 +103,193 @@ pub fn evaluate_population(
     let n = nets.len();
     let dims = first.dims();
     let n_steps = task.kind.n_steps();
-    let jitter = recipe.jitter as f32;
-    let mut engine = Engine::new(variant, dims, n, n_steps)?;
-    let tests: Vec<Vec<Maze>> = plans
-        .iter()
-        .map(|p| test_mazes(task, recipe, p.seeds))
-        .collect::<Result<_, _>>()?;
-    let test_refs: Vec<&[Maze]> = tests.iter().map(Vec::as_slice).collect();
-    let rngs_for = |name: &str| StepStreams::new(plans, name);
-
-    // The noise sweep; the headline level also records every step for the Jacobians.
-    let headline = eval
-        .noise_levels
-        .iter()
-        .position(|&v| (v - eval.headline_noise).abs() <= 1e-12);
-    let mut noise_rngs = rngs_for("eval/noise");
-    let mut by_noise = vec![Vec::with_capacity(eval.noise_levels.len()); n];
-    let mut headline_parts = None;
-    for (i, &sigma) in eval.noise_levels.iter().enumerate() {
-        let fitness = if Some(i) == headline {
-            let parts = measure_headline(
-                &mut engine,
-                nets,
-                &test_refs,
-                sigma as f32,
-                jitter,
-                n_steps,
-                &mut noise_rngs,
-            )?;
-            let f = parts.iter().map(|p| p.fitness).collect();
-            headline_parts = Some(parts);
-            f
-        } else {
-            mean_fitness(
-                &mut engine,
-                nets,
-                &test_refs,
-                sigma as f32,
-                jitter,
-                n_steps,
-                &mut noise_rngs,
-            )?
-        };
-        for (b, f) in by_noise.iter_mut().zip(fitness) {
-            b.push(f);
-        }
-    }
-    let headline_parts = match headline_parts {
-        Some(p) => p,
-        None => measure_headline(
-            &mut engine,
+    with_cpu_engine(
+        variant,
+        dims,
+        n,
+        n_steps,
+        Evaluation {
+            recipe,
+            eval,
+            task,
+            plans,
             nets,
-            &test_refs,
-            eval.headline_noise as f32,
-            jitter,
-            n_steps,
-            &mut noise_rngs,
-        )?,
-    };
+        },
+    )
+}
 
-    let mut sparsity = |field: &str| -> Result<Option<Vec<Vec<f64>>>, ModelError> {
-        if !eval.sparsity_robustness {
-            return Ok(None);
-        }
-        let mut rngs = rngs_for(&format!("eval/{field}"));
-        let mut curves = vec![Vec::with_capacity(eval.sparsity_levels.len()); n];
-        for &p in &eval.sparsity_levels {
-            let mut cfg = *task;
-            if field == "cue_sparsity" {
-                cfg.cue_sparsity = p;
+/// [`evaluate_population`]'s work, generic over the engine.
+struct Evaluation<'a> {
+    recipe: &'a QRecipe,
+    eval: &'a EvaluationRecipe,
+    task: &'a MazeConfig,
+    plans: &'a [PrnnPlan],
+    nets: &'a [&'a Prnn<f32>],
+}
+
+impl EngineBody<Vec<(PrnnEvaluation, StepMeasures)>> for Evaluation<'_> {
+    fn run<E: PrnnEngine>(
+        self,
+        engine: &mut E,
+    ) -> Result<Vec<(PrnnEvaluation, StepMeasures)>, ModelError> {
+        let Evaluation {
+            recipe,
+            eval,
+            task,
+            plans,
+            nets,
+        } = self;
+        let n = nets.len();
+        let n_steps = task.kind.n_steps();
+        let jitter = recipe.jitter as f32;
+        let tests: Vec<Vec<Maze>> = plans
+            .iter()
+            .map(|p| test_mazes(task, recipe, p.seeds))
+            .collect::<Result<_, _>>()?;
+        let test_refs: Vec<&[Maze]> = tests.iter().map(Vec::as_slice).collect();
+        let rngs_for = |name: &str| StepStreams::new(plans, name);
+
+        // The noise sweep; the headline level also records every step for the Jacobians.
+        let headline = eval
+            .noise_levels
+            .iter()
+            .position(|&v| (v - eval.headline_noise).abs() <= 1e-12);
+        let mut noise_rngs = rngs_for("eval/noise");
+        let mut by_noise = vec![Vec::with_capacity(eval.noise_levels.len()); n];
+        let mut headline_parts = None;
+        for (i, &sigma) in eval.noise_levels.iter().enumerate() {
+            let fitness = if Some(i) == headline {
+                let parts = measure_headline(
+                    engine,
+                    nets,
+                    &test_refs,
+                    sigma as f32,
+                    jitter,
+                    n_steps,
+                    &mut noise_rngs,
+                )?;
+                let f = parts.iter().map(|p| p.fitness).collect();
+                headline_parts = Some(parts);
+                f
             } else {
-                cfg.wall_sparsity = p;
+                mean_fitness(
+                    engine,
+                    nets,
+                    &test_refs,
+                    sigma as f32,
+                    jitter,
+                    n_steps,
+                    &mut noise_rngs,
+                )?
+            };
+            for (b, f) in by_noise.iter_mut().zip(fitness) {
+                b.push(f);
             }
-            let sets: Vec<Vec<Maze>> = (0..n)
-                .map(|l| cfg.generate(recipe.test_mazes, &mut rngs.lane(l)))
-                .collect::<Result<_, _>>()?;
-            let refs: Vec<&[Maze]> = sets.iter().map(Vec::as_slice).collect();
-            let f = mean_fitness(
-                &mut engine,
+        }
+        let headline_parts = match headline_parts {
+            Some(p) => p,
+            None => measure_headline(
+                engine,
                 nets,
-                &refs,
+                &test_refs,
                 eval.headline_noise as f32,
                 jitter,
                 n_steps,
-                &mut rngs,
-            )?;
-            for (c, v) in curves.iter_mut().zip(f) {
-                c.push(v);
-            }
-        }
-        Ok(Some(curves))
-    };
-    let cue = sparsity("cue_sparsity")?;
-    let wall = sparsity("wall_sparsity")?;
+                &mut noise_rngs,
+            )?,
+        };
 
-    Ok(headline_parts
-        .into_iter()
-        .enumerate()
-        .map(|(l, parts)| {
-            let curve = by_noise[l].clone();
-            let fitness = match headline {
-                Some(i) => curve[i],
-                None => parts.fitness,
-            };
-            let area = |c: &Option<Vec<Vec<f64>>>| {
-                c.as_ref()
-                    .map(|c| (c[l].clone(), trapezoid(&eval.sparsity_levels, &c[l])))
-            };
-            let (cue_curve, cue_area) = area(&cue).unzip();
-            let (wall_curve, wall_area) = area(&wall).unzip();
-            let memory = parts
-                .memory_curve
-                .iter()
-                .filter(|v| !v.is_nan())
-                .sum::<f64>();
-            (
-                PrnnEvaluation {
-                    robustness: trapezoid(&eval.noise_levels, &curve),
-                    noise_levels: eval.noise_levels.clone(),
-                    fitness_by_noise: curve,
-                    fitness,
-                    cue_sparsity_fitness: cue_curve,
-                    cue_sparsity_robustness: cue_area,
-                    wall_sparsity_fitness: wall_curve,
-                    wall_sparsity_robustness: wall_area,
-                    sensitivity: nan_mean(
-                        &parts
-                            .steps
-                            .sensitivity
-                            .iter()
-                            .map(|&v| f64::from(v))
-                            .collect::<Vec<_>>(),
-                    ),
-                    coherence: nan_mean(
-                        &parts
-                            .steps
-                            .coherence
-                            .iter()
-                            .map(|&v| f64::from(v))
-                            .collect::<Vec<_>>(),
-                    ),
-                    memory_curve: parts.memory_curve,
-                    memory,
-                    weight_norms: nets[l].weight_norms(),
-                    goal_rate: parts.goal_rate,
-                },
-                parts.steps,
-            )
-        })
-        .collect())
+        let mut sparsity = |field: &str| -> Result<Option<Vec<Vec<f64>>>, ModelError> {
+            if !eval.sparsity_robustness {
+                return Ok(None);
+            }
+            let mut rngs = rngs_for(&format!("eval/{field}"));
+            let mut curves = vec![Vec::with_capacity(eval.sparsity_levels.len()); n];
+            for &p in &eval.sparsity_levels {
+                let mut cfg = *task;
+                if field == "cue_sparsity" {
+                    cfg.cue_sparsity = p;
+                } else {
+                    cfg.wall_sparsity = p;
+                }
+                let sets: Vec<Vec<Maze>> = (0..n)
+                    .map(|l| cfg.generate(recipe.test_mazes, &mut rngs.lane(l)))
+                    .collect::<Result<_, _>>()?;
+                let refs: Vec<&[Maze]> = sets.iter().map(Vec::as_slice).collect();
+                let f = mean_fitness(
+                    engine,
+                    nets,
+                    &refs,
+                    eval.headline_noise as f32,
+                    jitter,
+                    n_steps,
+                    &mut rngs,
+                )?;
+                for (c, v) in curves.iter_mut().zip(f) {
+                    c.push(v);
+                }
+            }
+            Ok(Some(curves))
+        };
+        let cue = sparsity("cue_sparsity")?;
+        let wall = sparsity("wall_sparsity")?;
+
+        Ok(headline_parts
+            .into_iter()
+            .enumerate()
+            .map(|(l, parts)| {
+                let curve = by_noise[l].clone();
+                let fitness = match headline {
+                    Some(i) => curve[i],
+                    None => parts.fitness,
+                };
+                let area = |c: &Option<Vec<Vec<f64>>>| {
+                    c.as_ref()
+                        .map(|c| (c[l].clone(), trapezoid(&eval.sparsity_levels, &c[l])))
+                };
+                let (cue_curve, cue_area) = area(&cue).unzip();
+                let (wall_curve, wall_area) = area(&wall).unzip();
+                let memory = parts
+                    .memory_curve
+                    .iter()
+                    .filter(|v| !v.is_nan())
+                    .sum::<f64>();
+                (
+                    PrnnEvaluation {
+                        robustness: trapezoid(&eval.noise_levels, &curve),
+                        noise_levels: eval.noise_levels.clone(),
+                        fitness_by_noise: curve,
+                        fitness,
+                        cue_sparsity_fitness: cue_curve,
+                        cue_sparsity_robustness: cue_area,
+                        wall_sparsity_fitness: wall_curve,
+                        wall_sparsity_robustness: wall_area,
+                        sensitivity: nan_mean(
+                            &parts
+                                .steps
+                                .sensitivity
+                                .iter()
+                                .map(|&v| f64::from(v))
+                                .collect::<Vec<_>>(),
+                        ),
+                        coherence: nan_mean(
+                            &parts
+                                .steps
+                                .coherence
+                                .iter()
+                                .map(|&v| f64::from(v))
+                                .collect::<Vec<_>>(),
+                        ),
+                        memory_curve: parts.memory_curve,
+                        memory,
+                        weight_norms: nets[l].weight_norms(),
+                        goal_rate: parts.goal_rate,
+                    },
+                    parts.steps,
+                )
+            })
+            .collect())
+    }
 }
 
 /// What the headline pass measures for one lane.
@@ -264,8 +303,8 @@ struct HeadlineParts {
 /// The test set at the headline noise, recording every step: fitness, per-step sensitivity
 /// and coherence, and the memory curve from the Jacobians of each trial's re-run (the
 /// recorded trial itself: it starts from the zero state on the same inputs and jitter).
-fn measure_headline(
-    engine: &mut Engine,
+fn measure_headline<E: PrnnEngine>(
+    engine: &mut E,
     nets: &[&Prnn<f32>],
     mazes: &[&[Maze]],
     sigma: f32,

@@ -19,13 +19,13 @@
 //! - [`evaluate`]: the noise and sparsity sweeps, input sensitivity and coherence, memory
 //!   ([`evaluate_population`]).
 //! - [`trial`]: greedy trials and the fitness of a trial ([`trial_fitness`]);
-//!   [`episode`]: the lockstep engine both run on; [`streams`]: their per-step random draws
+//!   [`engine`]: the lockstep engines both run on ([`engine::PrnnEngine`]: reference, SIMD lanes); [`streams`]: their per-step random draws
 //!   (sensor noise, jitter, exploration), eight networks at a time.
 //!
 //! The numerics (step, BPTT, Jacobians) are the kernel family [`wiring_kernels::prnn`].
 
 pub mod arch;
-pub mod episode;
+pub mod engine;
 pub mod evaluate;
 pub mod network;
 pub mod recipe;
@@ -33,9 +33,10 @@ pub mod streams;
 pub mod train;
 pub mod trial;
 
+pub use arch::PrnnPlan;
 pub use arch::{Architecture, ArchitectureError, N_ARCHITECTURES, PATHWAYS};
 pub use evaluate::{evaluate_population, PrnnEvaluation, StepMeasures};
 pub use network::{clip_grad_norm, fan_in, init_bound, Prnn, PrnnAdam};
 pub use recipe::{EvaluationRecipe, QRecipe};
-pub use train::{train_population, PrnnPlan, TrainedPrnn};
+pub use train::{train_population, TrainedPrnn};
 pub use trial::trial_fitness;

@@ -8,9 +8,7 @@
 
 use rand::Rng;
 use wiring_kernels::adam::{self, AdamParams, AdamVariant};
-use wiring_kernels::prnn::{
-    self, Block, Layer, PrnnDims, PrnnMask, PrnnNet, PrnnVariant, N_BLOCKS,
-};
+use wiring_kernels::prnn::{self, Block, Layer, PrnnDims, PrnnMask, PrnnNet, N_BLOCKS};
 use wiring_kernels::Real;
 
 use super::arch::Architecture;
@@ -165,14 +163,13 @@ impl<T: Real> Prnn<T> {
     /// `steps × 5`, `records`: `steps × record_len`).
     pub fn forward(
         &self,
-        variant: PrnnVariant,
         steps: usize,
         x: &[T],
         u: &[T],
         records: &mut [T],
     ) -> Result<(), ModelError> {
         let zero = vec![T::ZERO; self.dims().state_len()];
-        prnn::forward(variant, self.net(), steps, &zero, x, u, records)?;
+        prnn::forward(self.net(), steps, &zero, x, u, records)?;
         Ok(())
     }
 
@@ -180,7 +177,6 @@ impl<T: Real> Prnn<T> {
     /// `grads` given `dout = ∂L/∂o_t` (`steps × 5`); see [`prnn::backward`].
     pub fn backward(
         &self,
-        variant: PrnnVariant,
         steps: usize,
         records: &[T],
         dout: &[T],
@@ -188,16 +184,7 @@ impl<T: Real> Prnn<T> {
         scratch: &mut [T],
     ) -> Result<(), ModelError> {
         let zero = vec![T::ZERO; self.dims().state_len()];
-        prnn::backward(
-            variant,
-            self.net(),
-            steps,
-            &zero,
-            records,
-            dout,
-            grads,
-            scratch,
-        )?;
+        prnn::backward(self.net(), steps, &zero, records, dout, grads, scratch)?;
         Ok(())
     }
 }

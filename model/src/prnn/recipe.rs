@@ -33,7 +33,7 @@ pub struct QRecipe {
     pub sensor_noise: f64,
     /// The constant subtracted from every Q-learning target.
     pub target_offset: f64,
-    /// Scale of the reward `scale · (progress(position) − progress(start))`.
+    /// Scale of the reward `reward_scale · (progress(position) − progress(start))`.
     pub reward_scale: f64,
     /// The output jitter `u_t ~ U(0, 1) · jitter` added before the softmax of every forward.
     pub jitter: f64,

@@ -4,8 +4,8 @@
 
 use wiring_tasks::maze::{self, Cell, Lane, LaneMask, Lanes8, Maze, LANES};
 
-use super::episode::{LaneInputs, LaneJitter, N_OUT};
-use super::train::PrnnPlan;
+use super::arch::PrnnPlan;
+use super::engine::{LaneInputs, LaneJitter, N_OUT};
 use crate::rng::stream_seed;
 use crate::ModelError;
 

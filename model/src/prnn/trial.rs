@@ -3,7 +3,7 @@
 
 use wiring_tasks::maze::{self, Action, Cell, Maze, LANES};
 
-use super::episode::{argmax, Engine, LaneInputs, LaneJitter, N_IN, N_OUT};
+use super::engine::{argmax, LaneInputs, LaneJitter, PrnnEngine, N_IN, N_OUT};
 use super::network::Prnn;
 use super::streams::StepStreams;
 use crate::ModelError;
@@ -65,13 +65,13 @@ impl TrialOutcome {
 /// sense (noise σ from the lane's stream in `rngs`), draw the jitter (same stream), one
 /// forward, take the argmax action; a lane stops on its goal. With `record`, every step is recorded in the
 /// engine (read them through the engine before the next trial). The engine must hold
-/// `nets`' parameters ([`Engine::load`]).
+/// `nets`' parameters ([`PrnnEngine::load`]).
 ///
 /// Random draws per lane and step, in order: 8 sensor normals (none when σ = 0), 5 jitter
 /// uniforms.
 #[allow(clippy::too_many_arguments)]
 pub fn greedy_trial(
-    engine: &mut Engine,
+    engine: &mut impl PrnnEngine,
     nets: &[&Prnn<f32>],
     mazes: &[&[Maze]],
     m: usize,
@@ -129,7 +129,7 @@ pub fn greedy_trial(
 
 /// Mean fitness of every lane over its test set at sensor noise σ (no recording).
 pub fn mean_fitness(
-    engine: &mut Engine,
+    engine: &mut impl PrnnEngine,
     nets: &[&Prnn<f32>],
     mazes: &[&[Maze]],
     sensor_noise: f32,

@@ -10,10 +10,12 @@
 //!
 //! with one of four regularisers `R` on `W_rec` ([`RegulariserKind`]), trained by Adam (Keras
 //! form) on the goal-choice task. Start at [`train`]; the pieces are
-//! [`network`] (initialisers, readout, gradients), [`regulariser`] (penalties and their exact
+//! [`engine`] (where the training computations run: [`engine::SernnEngine`], one
+//! implementation per backend), [`network`] (initialisers, readout, gradients), [`regulariser`] (penalties and their exact
 //! gradients) and [`space`] (unit coordinates and the distance matrix).
 
 pub mod activity;
+pub mod engine;
 pub mod network;
 pub mod regulariser;
 pub mod space;

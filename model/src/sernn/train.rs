@@ -1,11 +1,12 @@
 //! Training one seRNN: the paper's recipe, deterministic from the network's seeds.
 
 use rand_distr::{Distribution, Normal};
-use wiring_kernels::adam::{self, AdamForm, AdamParams, AdamVariant};
+use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::rnn;
 use wiring_tasks::goal_choice::{GoalChoice, TrialSet, N_INPUTS};
 
-use super::network::{self, BatchStats, Params, Workspace};
+use super::engine::{CpuEngine, SernnEngine};
+use super::network::{self, BatchStats, Params};
 use super::regulariser::Regulariser;
 use super::{EpochLog, Recipe, RegulariserSpec, Space, TrainOptions, TrainedNetwork, WiringStats};
 use crate::rng::{stream, NetworkSeeds};
@@ -17,7 +18,8 @@ use crate::ModelError;
 /// weights, `"data"` the training, validation and test trials (in that order), `"noise"` the
 /// input noise of every training batch. Per epoch the 40 batches run in a fixed order; each
 /// batch: noisy inputs → forward → cross-entropy → BPTT → + regulariser gradient → Adam
-/// (Keras form). After each epoch the validation set is evaluated without noise and the
+/// (Keras form), each on the network's engine ([`super::engine`]; the CPU's, with the RNN
+/// kernel of `opts`). After each epoch the validation set is evaluated without noise and the
 /// weights are snapshotted. `on_epoch` sees every [`EpochLog`] (epoch 0 = untrained) as it is made.
 pub fn train(
     recipe: &Recipe,
@@ -67,10 +69,9 @@ pub fn train(
         }
     })?;
 
-    let mut ws = Workspace::<f32>::new(steps, batch, n);
+    let mut engine = CpuEngine::new(variant, n, steps, batch);
+    engine.load(&params)?;
     let mut x = vec![0.0f32; steps * batch * N_INPUTS];
-    let mut grads = Params::<f32>::zeros(n);
-    let mut moments = (Params::<f32>::zeros(n), Params::<f32>::zeros(n));
     let adam_hp = AdamParams {
         lr: recipe.learning_rate,
         beta1: recipe.beta1,
@@ -91,7 +92,7 @@ pub fn train(
 
     let mut snapshots = vec![params.snapshot()];
     let mut wiring = vec![wiring_stats(&params.w_rec, &wiring_distance)];
-    let val0 = evaluate(variant, task, &params, &val_set, &mut ws, &mut x)?;
+    let val0 = evaluate(&mut engine, task, &val_set, &mut x)?;
     flops += count_eval(val_set.len());
     let penalty0 = regulariser.penalty(&params.w_rec)?;
     flops += regulariser.last_flops();
@@ -125,11 +126,11 @@ pub fn train(
             }
             let stats = {
                 let _s = tracing::trace_span!("task_gradient").entered();
-                network::loss_and_gradient(variant, &params, xb, labels, &mut ws, &mut grads)?
+                engine.task_gradient(xb, labels)?
             };
             let penalty = {
                 let _s = tracing::trace_span!("regulariser").entered();
-                regulariser.penalty_and_gradient(&params.w_rec, &mut grads.w_rec)?
+                engine.regulariser_gradient(&mut regulariser)?
             };
             let loss = stats.cross_entropy + penalty;
             if !loss.is_finite() {
@@ -143,15 +144,7 @@ pub fn train(
             adam_t += 1;
             {
                 let _s = tracing::trace_span!("adam").entered();
-                for ((p, g), (m, v)) in params.arrays_mut().into_iter().zip(grads.arrays()).zip(
-                    moments
-                        .0
-                        .arrays_mut()
-                        .into_iter()
-                        .zip(moments.1.arrays_mut()),
-                ) {
-                    adam::step(AdamVariant::Simd, &adam_hp, adam_t, p, g, m, v)?;
-                }
+                engine.adam_step(&adam_hp, adam_t)?;
             }
             let shape = rnn::RnnShape {
                 steps,
@@ -171,9 +164,10 @@ pub fn train(
         }
         let val = {
             let _s = tracing::debug_span!("validation").entered();
-            evaluate(variant, task, &params, &val_set, &mut ws, &mut x)?
+            evaluate(&mut engine, task, &val_set, &mut x)?
         };
         flops += count_eval(val_set.len());
+        engine.store(&mut params)?;
         let penalty = regulariser.penalty(&params.w_rec)?;
         flops += regulariser.last_flops();
         let log = EpochLog {
@@ -194,7 +188,7 @@ pub fn train(
     let (test_accuracy, test_cross_entropy) = if test_set.is_empty() {
         (None, None)
     } else {
-        let test = evaluate(variant, task, &params, &test_set, &mut ws, &mut x)?;
+        let test = evaluate(&mut engine, task, &test_set, &mut x)?;
         flops += count_eval(test_set.len());
         (
             Some(test.correct as f64 / test.trials as f64),
@@ -211,23 +205,22 @@ pub fn train(
     })
 }
 
-/// Noise-free forward pass over a whole trial set, in workspace-sized chunks.
+/// Noise-free forward pass over a whole trial set, in chunks of the engine's batch.
 fn evaluate(
-    variant: rnn::RnnVariant,
+    engine: &mut impl SernnEngine,
     task: GoalChoice,
-    params: &Params<f32>,
     set: &TrialSet,
-    ws: &mut Workspace<f32>,
     x: &mut [f32],
 ) -> Result<BatchStats, ModelError> {
     let steps = task.steps();
+    let batch = engine.batch();
     let mut total = BatchStats::default();
     let mut ce = 0.0;
-    for start in (0..set.len()).step_by(ws.batch) {
-        let end = (start + ws.batch).min(set.len());
+    for start in (0..set.len()).step_by(batch) {
+        let end = (start + batch).min(set.len());
         let xb = &mut x[..steps * (end - start) * N_INPUTS];
         task.fill_inputs(&set.problems[start..end], xb);
-        let s = network::forward(variant, params, xb, &set.labels[start..end], ws)?;
+        let s = engine.forward(xb, &set.labels[start..end])?;
         ce += s.cross_entropy * s.trials as f64;
         total.correct += s.correct;
         total.trials += s.trials;

@@ -9,14 +9,14 @@
 //!
 //! with `C` channels (2 for the study's 8-input vector `[L0, L1, R0, R1, U0, U1, D0, D1]`).
 //! The `z` come in pairs, entries `2j` and `2j + 1` from one `u64` of the stream by the
-//! Box–Muller transform ([`super::normal::box_muller_x8`]), in output order, active or not,
+//! Box–Muller transform ([`wiring_kernels::lanes::box_muller_x8`]), in output order, active or not,
 //! so the stream advances by `2·C` words per call whatever the active channels; with
 //! `σ_s = 0` nothing is drawn. Sensing allocates nothing.
 
 use super::distance::NEIGHBOURS;
-use super::normal::box_muller_x8;
 use super::{Cell, Maze, MazeError};
 use rand::Rng;
+use wiring_kernels::lanes::box_muller_x8;
 
 /// Number of actions (L, R, U, D, stay).
 pub const N_ACTIONS: usize = 5;

@@ -26,7 +26,7 @@
 //! The tests compare every field with the recipe written out step by step and with
 //! [`super::general::from_structure`] on thousands of seeds, quirk on and off.
 
-use super::general::RandomBits;
+use super::bits::RandomBits;
 use super::{Layout, Maze};
 use rand::RngCore;
 

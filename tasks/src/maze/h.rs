@@ -26,9 +26,9 @@
 //! `(0,1)` × `B/2` ++ `(1,0)` × `B/2` shuffled; then rotation flags `[false; B/2] ++ [true; B/2]`
 //! shuffled (two Fisher–Yates passes, in that order). Building draws nothing.
 
-use super::config::{shuffle, MazeConfig};
+use super::config::MazeConfig;
 use super::general::corners;
-use super::{linspace, symmetric_profile, Layout, Maze, MazeError};
+use super::{linspace, shuffle, symmetric_profile, Layout, Maze, MazeError};
 use rand::Rng;
 
 /// The balanced layouts of an H batch (see the module docs).

@@ -15,32 +15,35 @@
 //! reused buffers); [`Maze`] holds one maze with its distance
 //! map and fastest solution; [`agent`] senses and moves in it.
 //!
-//! Module map: [`config`] (the serde config and its validation), [`general`], [`track`], [`h`]
-//! (one maze kind each), [`distance`] (distance map and the greedy fastest walk), [`agent`]
-//! (actions, moves, sensing), [`normal`] (standard normal draws: Box–Muller for the sensors,
-//! `rand_distr`'s ziggurat for maze noise), [`lanes`] (eight per-network streams in lockstep,
-//! and sensing from them).
+//! Module map: [`config`] (the serde config and its validation), [`generate`] (plans and
+//! builds batches), [`general`], [`track`], [`h`] (one maze kind each), [`distance`] (distance map and the greedy fastest walk), [`agent`]
+//! (actions, moves, sensing), [`normal`] (`rand_distr`'s ziggurat for maze noise), [`lanes`]
+//! (sensing eight networks at once from their lockstep streams, `wiring_kernels::lanes`).
 //!
 //! ## Reproducibility
 //! Every random draw comes from the caller's generator, in an order fixed and documented in
 //! each kind's module; the same seed therefore gives bit-identical mazes on one build.
 
 pub mod agent;
+mod bits;
 pub mod config;
 pub mod distance;
 pub mod general;
 mod general9;
+pub mod generate;
 pub mod h;
 pub mod lanes;
 pub mod normal;
 pub mod track;
 
 pub use agent::{sense, sense_channels, step, Action, N_ACTIONS, N_SENSORS};
-pub use config::{MazeConfig, MazeKind, MazeQuirks, MazeSketch};
+pub use config::{MazeConfig, MazeKind, MazeQuirks};
 pub use distance::{
     distance_map, distance_map_into, greedy_walk_length, DistanceScratch, RELABEL_BUDGET,
 };
-pub use lanes::{sense_lanes, sense_lanes_n, Lane, LaneMask, Lanes8, LANES};
+pub use generate::MazeSketch;
+pub use lanes::{sense_lanes, sense_lanes_n};
+pub use wiring_kernels::lanes::{Lane, LaneMask, Lanes8, LANES};
 
 /// A cell `(row, col)` of a maze; row 0 is the top row, column 0 the left column.
 pub type Cell = (usize, usize);
@@ -299,6 +302,15 @@ pub(crate) fn symmetric_profile(g: &[f64]) -> Vec<f64> {
         .chain(std::iter::once(0.0))
         .chain(g.iter().copied())
         .collect()
+}
+
+/// Fisher–Yates shuffle (`for i in (1..n).rev() { swap(i, random_range(0..=i)) }`), the
+/// documented order of draws of every balanced shuffle.
+pub(crate) fn shuffle<T, R: rand::Rng + ?Sized>(items: &mut [T], rng: &mut R) {
+    for i in (1..items.len()).rev() {
+        let j = rng.random_range(0..=i);
+        items.swap(i, j);
+    }
 }
 
 #[cfg(test)]

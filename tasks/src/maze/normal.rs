@@ -1,16 +1,10 @@
-//! Standard normal draws of the mazes and the agent.
-//!
-//! - **Sensor noise** ([`box_muller_x8`]): 16 draws per training step and network, the
-//!   largest random cost of training. Box–Muller pairs in `f32`, eight words at a time and
-//!   without branches, so that eight networks' streams draw in lockstep
-//!   ([`super::lanes`]); tested against the normal distribution (moments, σ-masses, deciles,
-//!   independence of a pair). It replaced the ziggurat below in the sensing: in lockstep the
-//!   ziggurat needs table gathers and per-lane rejections, and sensing took 1.46 s of an
-//!   8.1 s training run with it against 0.97 s with Box–Muller (`perf`, 100 000 episodes of
-//!   8 networks).
-//! - **Maze noise** ([`standard_normal`]): `rand_distr::StandardNormal` (rand_distr 0.5)
-//!   reproduced bit for bit — the same draws from the generator and the same values — but
-//!   inline.
+//! Standard normal draws of the mazes: maze noise ([`standard_normal`]) is
+//! `rand_distr::StandardNormal` (rand_distr 0.5) reproduced bit for bit — the same draws from
+//! the generator and the same values — but inline. (The sensors draw by Box–Muller, eight
+//! lanes at a time: `wiring_kernels::lanes::box_muller_x8`, which replaced this ziggurat in
+//! the sensing — in lockstep the ziggurat needs table gathers and per-lane rejections, and
+//! sensing took 1.46 s of an 8.1 s training run with it against 0.97 s with Box–Muller
+//! (`perf`, 100 000 episodes of 8 networks).)
 //!
 //! The algorithm is the library's ziggurat (Marsaglia & Tsang, 256 layers, symmetric): one
 //! `u64` gives the layer `i` (its low 8 bits) and `u ∈ [−1, 1)` (its high 52 bits);
@@ -23,7 +17,6 @@
 
 use rand::distr::Open01;
 use rand::Rng;
-use wide::{f32x8, i32x8, u32x8, u64x4, CmpGt};
 
 /// The start of the tail (`X[1]`).
 #[allow(clippy::excessive_precision)] // the published digits, verbatim
@@ -220,86 +213,6 @@ pub fn standard_normal_after_miss<R: Rng + ?Sized>(rng: &mut R, miss: ZigguratMi
     }
 }
 
-/// The sensor noise: a pair of `N(0, 1)` draws from each of eight `u64` words, by the
-/// Box–Muller transform in `f32`, eight words at once (`wide::f32x8`):
-///
-/// ```text
-/// u1 = (⌊w / 2⁴⁰⌋ + 1)·2⁻²⁴ ∈ (0, 1],   u2 = (⌊w / 2⁸⌋ mod 2²⁴)·2⁻²⁴ ∈ [0, 1)
-/// r = √(−2 ln u1),   (z0, z1) = (r cos 2πu2, r sin 2πu2)
-/// ```
-///
-/// Exact in distribution up to `f32` rounding and the 24-bit grid of `u1`, which caps `|z|`
-/// at `√(48 ln 2)` ≈ 5.77 (a normal exceeds it with probability 8·10⁻⁹); `ln` and `sin_cos`
-/// are `wide`'s (Cephes / Agner Fog's vector class library, a few ulp). The draw is branch-
-/// free and every word is used once, so eight streams stay in lockstep (the ziggurat's
-/// rejections would not). Each word's pair depends on that word alone, whatever the other
-/// seven hold, so one stream drawing one pair at a time gets the same values.
-#[inline(always)]
-pub fn box_muller_x8(words: [u64; 8]) -> ([f32; 8], [f32; 8]) {
-    // Shift in 64-bit lanes, then keep the low 32-bit half of each (in registers).
-    let words: [u64x4; 2] = bytemuck::cast(words);
-    let narrow = |w: [u64x4; 2]| {
-        let halves: [i32; 16] = bytemuck::cast(w);
-        i32x8::new(core::array::from_fn(|l| halves[2 * l]))
-    };
-    let hi = narrow(words.map(|w| w >> 40u32));
-    let lo = narrow(words.map(|w| (w >> 8u32) & u64x4::splat(0xff_ffff)));
-    let scale = f32x8::splat(1.0 / (1u32 << 24) as f32);
-    let u1 = (f32x8::from_i32x8(hi) + f32x8::ONE) * scale;
-    let u2 = f32x8::from_i32x8(lo) * scale;
-    let r = (f32x8::splat(-2.0) * ln_unit(u1)).sqrt();
-    let (sin, cos) = (u2 * f32x8::splat(core::f32::consts::TAU)).sin_cos();
-    ((r * cos).to_array(), (r * sin).to_array())
-}
-
-/// `ln x` for normal, finite `x > 0` (here `u1 ∈ [2⁻²⁴, 1]`): `wide`'s `f32x8::ln` (the
-/// Cephes `logf` polynomial by way of Agner Fog's vector class library: `x = 2^e·m`,
-/// `m ∈ [√½, √2)`, `ln x = e·ln 2 + ln m` with `ln(1 + f)` a degree-8 polynomial in Estrin's
-/// form) without its branch for zero, subnormal and non-finite inputs, which cannot occur
-/// here. Branch-free, so the four pairs of one sensing call overlap in the core; it gives
-/// `wide`'s values bit for bit (checked on training runs), and a test bounds its error
-/// against `f64::ln`.
-#[inline(always)]
-pub fn ln_unit(x: f32x8) -> f32x8 {
-    #[allow(clippy::excessive_precision)] // `wide`'s constants, verbatim
-    const P: [f32; 9] = [
-        3.333_333_1E-1,
-        -2.499_999_4E-1,
-        2.000_071_4E-1,
-        -1.666_805_8E-1,
-        1.424_932_3E-1,
-        -1.242_014_1E-1,
-        1.167_699_9E-1,
-        -1.151_461_1E-1,
-        7.037_683_6E-2,
-    ];
-    let c = P.map(f32x8::splat);
-    let bits: u32x8 = bytemuck::cast(x);
-    // Mantissa in [0.5, 1) and the exponent to go with it, as floats.
-    let m: f32x8 = bytemuck::cast((bits & u32x8::splat(0x007F_FFFF)) | u32x8::splat(0x3F00_0000));
-    let two23 = f32x8::splat(8_388_608.0);
-    let e: f32x8 =
-        bytemuck::cast::<u32x8, f32x8>((bits >> 23) | bytemuck::cast::<f32x8, u32x8>(two23))
-            - (two23 + f32x8::splat(127.0));
-    let big = m.cmp_gt(f32x8::splat(core::f32::consts::FRAC_1_SQRT_2));
-    let m = big.blend(m, m + m);
-    let e = big.blend(e + f32x8::ONE, e);
-    let f = m - f32x8::ONE;
-    let (f2, f4) = (f * f, f * f * (f * f));
-    let f8 = f4 * f4;
-    let poly = f4.mul_add(
-        f2.mul_add(c[7].mul_add(f, c[6]), f.mul_add(c[5], c[4])),
-        f8.mul_add(
-            c[8],
-            f2.mul_add(f.mul_add(c[3], c[2]), f.mul_add(c[1], c[0])),
-        ),
-    );
-    let res = f2 * f * poly;
-    let res = e.mul_add(f32x8::splat(-2.121_944_4E-4), res);
-    let res = res + f2.mul_neg_add(f32x8::splat(0.5), f);
-    e.mul_add(f32x8::splat(0.693_359_4), res)
-}
-
 /// The tail (layer 0) or the wedge test of layer `i`; `None` means draw again.
 #[cold]
 #[inline(never)]
@@ -347,117 +260,5 @@ mod tests {
                 "seed {seed}: streams in step"
             );
         }
-    }
-
-    /// The Box–Muller draws against the standard normal: moments, the mass within 1, 2 and
-    /// 3 σ, a chi-square over the ten deciles, the extreme values, and the independence of
-    /// the two members of a pair. 2²¹ draws; every bound is ≥ 4 standard errors, and a
-    /// wrong scale (σ off by 1 %), a bias of 0.005 or correlated pairs fails it.
-    #[test]
-    fn box_muller_draws_are_standard_normal() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
-        let mut z = Vec::with_capacity(1 << 21);
-        let mut both_above_one = 0usize;
-        for _ in 0..(1 << 17) {
-            let (a, b) = box_muller_x8(core::array::from_fn(|_| rng.next_u64()));
-            for (&x, &y) in a.iter().zip(&b) {
-                both_above_one += usize::from(x > 1.0 && y > 1.0);
-                z.push(f64::from(x));
-                z.push(f64::from(y));
-            }
-        }
-        let n = z.len() as f64;
-        let mean = z.iter().sum::<f64>() / n;
-        let var = z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-        let kurt = z.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / n / (var * var);
-        assert!(mean.abs() < 4.0 / n.sqrt(), "mean {mean}");
-        assert!((var - 1.0).abs() < 4.0 * (2.0 / n).sqrt(), "variance {var}");
-        assert!(
-            (kurt - 3.0).abs() < 4.0 * (24.0 / n).sqrt(),
-            "kurtosis {kurt}"
-        );
-        for (k, p) in [
-            (1.0, 0.682_689_492),
-            (2.0, 0.954_499_736),
-            (3.0, 0.997_300_204),
-        ] {
-            let within = z.iter().filter(|v| v.abs() < k).count() as f64 / n;
-            let se = (p * (1.0 - p) / n).sqrt();
-            assert!(
-                (within - p).abs() < 5.0 * se,
-                "P(|z| < {k}) = {within}, want {p}"
-            );
-        }
-        // Deciles of N(0, 1): ten bins of probability 0.1 each.
-        let q = [
-            1.281_551_565_5,
-            0.841_621_233_6,
-            0.524_400_512_7,
-            0.253_347_103_1,
-        ];
-        let edges = [-q[0], -q[1], -q[2], -q[3], 0.0, q[3], q[2], q[1], q[0]];
-        let mut counts = [0f64; 10];
-        for v in &z {
-            counts[edges.iter().filter(|&&e| *v >= e).count()] += 1.0;
-        }
-        let expected = n / 10.0;
-        let chi2: f64 = counts
-            .iter()
-            .map(|c| (c - expected).powi(2) / expected)
-            .sum();
-        assert!(
-            chi2 < 27.88,
-            "chi-square {chi2} over the deciles (9 dof, 0.1 % level)"
-        );
-        let max = z.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        assert!(max > 4.0 && max <= 5.78, "largest |z| {max}");
-        // The two members of a pair are independent: P(x > 1, y > 1) = 0.158655².
-        let p = 0.158_655_253_9f64.powi(2);
-        let pairs = n / 2.0;
-        let got = both_above_one as f64 / pairs;
-        assert!(
-            (got - p).abs() < 5.0 * (p * (1.0 - p) / pairs).sqrt(),
-            "P(x > 1, y > 1) = {got}, want {p}"
-        );
-    }
-
-    /// A word's pair does not depend on the other seven words.
-    #[test]
-    fn each_pair_depends_on_its_own_word_only() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
-        for _ in 0..10_000 {
-            let words: [u64; 8] = core::array::from_fn(|_| rng.next_u64());
-            let (a, b) = box_muller_x8(words);
-            let j = (rng.next_u64() % 8) as usize;
-            let alone = box_muller_x8(core::array::from_fn(|k| if k == 0 { words[j] } else { 0 }));
-            assert_eq!(
-                (a[j].to_bits(), b[j].to_bits()),
-                (alone.0[0].to_bits(), alone.1[0].to_bits())
-            );
-        }
-    }
-
-    /// The branch-free `ln` against `f64::ln` on every `u1` of the 24-bit grid's coarse
-    /// sample and its ends: within 2 ulp of the result, or 2·10⁻⁷ absolute near `ln 1 = 0`.
-    #[test]
-    fn ln_unit_is_accurate_on_the_grid() {
-        let mut worst = 0.0f64;
-        let points: Vec<u32> = (1..=(1u32 << 24))
-            .step_by(97)
-            .chain([1, 2, 3, (1 << 24) - 1, 1 << 24])
-            .collect();
-        for chunk in points.chunks(8) {
-            let u: [f32; 8] =
-                core::array::from_fn(|l| chunk[l % chunk.len()] as f32 / (1u32 << 24) as f32);
-            let got = ln_unit(f32x8::new(u)).to_array();
-            for (g, u) in got.iter().zip(u) {
-                let want = f64::from(u).ln();
-                let ulp = f64::from(f32::EPSILON) * want.abs();
-                let err = (f64::from(*g) - want).abs();
-                assert!(err <= (2.0 * ulp).max(2e-7), "ln {u}: {g} vs {want}");
-                worst = worst.max(err / ulp.max(1e-30));
-            }
-        }
-        assert!(worst > 0.0);
     }
 }

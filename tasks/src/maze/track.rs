@@ -17,9 +17,9 @@
 //! the leading channels `[0; B/2] ++ [1; B/2]` are shuffled by one Fisher–Yates pass — the only
 //! draws of the plan. Building a maze draws only its noise.
 
-use super::config::{shuffle, MazeConfig};
+use super::config::MazeConfig;
 use super::general::add_noise;
-use super::{linspace, symmetric_profile, Layout, Maze, MazeError};
+use super::{linspace, shuffle, symmetric_profile, Layout, Maze, MazeError};
 use rand::Rng;
 
 /// The balanced layouts of a track batch (see the module docs).

@@ -5,6 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use wiring_metrics::stats::median;
 use wiring_report::draw_legend;
 
 use super::rankings::Verdict;
@@ -319,18 +320,8 @@ pub fn effects_svg(
                         .legend(move |(x, y)| Circle::new((x + 8, y), 4, style));
                 }
             }
-            let mut v: Vec<f64> = pts
-                .iter()
-                .map(|p| p.effect)
-                .filter(|v| v.is_finite())
-                .collect();
-            if !v.is_empty() {
-                v.sort_by(f64::total_cmp);
-                let m = if v.len() % 2 == 1 {
-                    v[v.len() / 2]
-                } else {
-                    0.5 * (v[v.len() / 2 - 1] + v[v.len() / 2])
-                };
+            let m = median(pts.iter().map(|p| p.effect));
+            if !m.is_nan() {
                 let x = c as f64;
                 chart
                     .draw_series(std::iter::once(PathElement::new(

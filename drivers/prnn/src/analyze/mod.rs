@@ -16,10 +16,12 @@
 //! but the report's "generated" time depends on the clock or the thread count.
 
 pub mod figures;
+mod panels;
 pub mod pathways;
 pub mod prediction;
 pub mod rankings;
 pub mod report;
+pub mod summary;
 pub mod tables;
 
 use std::path::PathBuf;

@@ -6,12 +6,12 @@
 //! against without, Benjamini–Hochberg over the pairs of the pathway (and measure) that are
 //! present; significant below [`ALPHA`](super::rankings::ALPHA).
 
-use wiring_metrics::stats::{benjamini_hochberg_omit_nan, mann_whitney_u, NanPolicy};
+use wiring_metrics::stats::{adjust, compare};
 use wiring_model::prnn::{Architecture, PATHWAYS};
 
-use super::rankings::Verdict;
+use super::rankings::{Verdict, ALPHA};
 use super::{group_values, Measure, MEASURES};
-use crate::table::{median, Row};
+use crate::table::Row;
 
 /// Pairs per pathway.
 pub const PAIRS_PER_PATHWAY: usize = 65;
@@ -66,28 +66,12 @@ pub fn pathway_effects(rows: &[Row]) -> Vec<PathwayEffect> {
             .filter_map(|(w, x)| Some((find(w)?, find(x)?)))
             .collect();
         for measure in MEASURES {
-            let tests: Vec<(f64, f64)> = present
+            let tests: Vec<_> = present
                 .iter()
-                .map(|(without, with)| {
-                    mann_whitney_u(
-                        &with.values(measure),
-                        &without.values(measure),
-                        NanPolicy::Omit,
-                    )
-                    .map_or((f64::NAN, f64::NAN), |m| (m.u, m.p))
-                })
+                .map(|(without, with)| compare(&with.values(measure), &without.values(measure)))
                 .collect();
-            let ps: Vec<f64> = tests.iter().map(|t| t.1).collect();
-            let adjusted =
-                benjamini_hochberg_omit_nan(&ps).unwrap_or_else(|_| vec![f64::NAN; ps.len()]);
-            for (((without, with), (u, p_value)), p_adjusted) in
-                present.iter().zip(tests).zip(adjusted)
-            {
-                let (wv, ov) = (with.values(measure), without.values(measure));
-                let (median_with, median_without) =
-                    (median(wv.iter().copied()), median(ov.iter().copied()));
-                let n_with = wv.iter().filter(|v| !v.is_nan()).count();
-                let n_without = ov.iter().filter(|v| !v.is_nan()).count();
+            let adjusted = adjust(&tests.iter().map(|t| t.p).collect::<Vec<_>>());
+            for (((without, with), t), p_adjusted) in present.iter().zip(tests).zip(adjusted) {
                 out.push(PathwayEffect {
                     pathway: p,
                     measure,
@@ -95,22 +79,15 @@ pub fn pathway_effects(rows: &[Row]) -> Vec<PathwayEffect> {
                     with: with.architecture,
                     without_name: without.name.clone(),
                     with_name: with.name.clone(),
-                    n_without,
-                    n_with,
-                    median_without,
-                    median_with,
-                    effect: median_with - median_without,
-                    u,
-                    p: p_value,
+                    n_without: t.n_y,
+                    n_with: t.n_x,
+                    median_without: t.median_y,
+                    median_with: t.median_x,
+                    effect: t.median_x - t.median_y,
+                    u: t.u,
+                    p: t.p,
                     p_adjusted,
-                    verdict: Verdict::of(
-                        p_adjusted,
-                        median_with,
-                        median_without,
-                        u,
-                        n_with,
-                        n_without,
-                    ),
+                    verdict: t.direction(p_adjusted, ALPHA).into(),
                 });
             }
         }

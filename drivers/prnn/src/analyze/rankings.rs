@@ -5,10 +5,10 @@
 //! significant when the adjusted p is below [`ALPHA`]; better or worse by the medians (by the
 //! mean ranks, `U` against `n₁n₂/2`, when the medians tie).
 
-use wiring_metrics::stats::{benjamini_hochberg_omit_nan, mann_whitney_u, NanPolicy};
+use wiring_metrics::stats::{adjust, compare, Direction};
 
 use super::{group_values, Measure, MEASURES};
-use crate::table::{median, Row};
+use crate::table::Row;
 
 /// Significance level of rankings and pathway effects (adjusted p).
 pub const ALPHA: f64 = 0.01;
@@ -35,21 +35,14 @@ impl Verdict {
             Verdict::NotSignificant => "n.s.",
         }
     }
+}
 
-    /// The verdict of a test of `x` against `y` with adjusted p `p_adjusted`.
-    pub fn of(p_adjusted: f64, median_x: f64, median_y: f64, u: f64, nx: usize, ny: usize) -> Self {
-        if p_adjusted.is_nan() || p_adjusted >= ALPHA {
-            return Verdict::NotSignificant;
-        }
-        let higher = if median_x != median_y {
-            median_x > median_y
-        } else {
-            u > nx as f64 * ny as f64 / 2.0
-        };
-        if higher {
-            Verdict::Better
-        } else {
-            Verdict::Worse
+impl From<Direction> for Verdict {
+    fn from(d: Direction) -> Self {
+        match d {
+            Direction::Higher => Verdict::Better,
+            Direction::Lower => Verdict::Worse,
+            Direction::NotSignificant => Verdict::NotSignificant,
         }
     }
 }
@@ -79,33 +72,23 @@ pub fn rankings(rows: &[Row]) -> Option<Vec<Ranking>> {
     let mut out = Vec::new();
     for measure in MEASURES {
         let ref_values = reference.values(measure);
-        let ref_median = median(ref_values.iter().copied());
-        let tests: Vec<(f64, f64)> = groups
+        let tests: Vec<_> = groups
             .iter()
-            .map(|g| {
-                mann_whitney_u(&g.values(measure), &ref_values, NanPolicy::Omit)
-                    .map_or((f64::NAN, f64::NAN), |m| (m.u, m.p))
-            })
+            .map(|g| compare(&g.values(measure), &ref_values))
             .collect();
-        let ps: Vec<f64> = tests.iter().map(|t| t.1).collect();
-        let adjusted =
-            benjamini_hochberg_omit_nan(&ps).unwrap_or_else(|_| vec![f64::NAN; ps.len()]);
-        for ((g, (u, p)), p_adjusted) in groups.iter().zip(tests).zip(adjusted) {
-            let values = g.values(measure);
-            let m = median(values.iter().copied());
-            let networks = values.iter().filter(|v| !v.is_nan()).count();
-            let n_ref = ref_values.iter().filter(|v| !v.is_nan()).count();
+        let adjusted = adjust(&tests.iter().map(|t| t.p).collect::<Vec<_>>());
+        for ((g, t), p_adjusted) in groups.iter().zip(tests).zip(adjusted) {
             out.push(Ranking {
                 measure,
                 architecture: g.architecture,
                 name: g.name.clone(),
-                networks,
-                median: m,
-                reference_median: ref_median,
-                u,
-                p,
+                networks: t.n_x,
+                median: t.median_x,
+                reference_median: t.median_y,
+                u: t.u,
+                p: t.p,
                 p_adjusted,
-                verdict: Verdict::of(p_adjusted, m, ref_median, u, networks, n_ref),
+                verdict: t.direction(p_adjusted, ALPHA).into(),
             });
         }
     }
@@ -203,19 +186,5 @@ pub(crate) mod tests {
         // Without full there is nothing to rank against.
         rows.retain(|r| r.architecture != 128);
         assert!(rankings(&rows).is_none());
-    }
-
-    #[test]
-    fn tied_medians_take_the_direction_of_the_mean_ranks() {
-        assert_eq!(Verdict::of(0.001, 1.0, 1.0, 90.0, 10, 10), Verdict::Better);
-        assert_eq!(Verdict::of(0.001, 1.0, 1.0, 10.0, 10, 10), Verdict::Worse);
-        assert_eq!(
-            Verdict::of(0.01, 2.0, 1.0, 90.0, 10, 10),
-            Verdict::NotSignificant
-        );
-        assert_eq!(
-            Verdict::of(f64::NAN, 2.0, 1.0, 90.0, 10, 10),
-            Verdict::NotSignificant
-        );
     }
 }

@@ -6,32 +6,19 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use plotters::prelude::SeriesLabelPosition;
-use wiring_metrics::stats::{mann_whitney_u, NanPolicy};
 use wiring_model::prnn::PATHWAYS;
 
-use super::figures::{self, Bar, CurvesFigure, EffectPoint, RankedPoint};
+use super::panels;
 use super::pathways::{PathwayEffect, PAIRS_PER_PATHWAY};
 use super::prediction::{feature_names, PredictionOptions, PredictionOutcome, SUBSETS};
-use super::rankings::{Ranking, Verdict, ALPHA, REFERENCE};
-use super::tables::{num, pathways_csv, prediction_csv, rankings_csv};
+use super::rankings::{Ranking, Verdict, ALPHA};
+use super::summary::{landmarks, pathway_summaries, power, GroupSummary, LANDMARKS};
+use super::tables::{pathways_csv, prediction_csv, rankings_csv};
 use super::{group_values, Measure, Network, MEASURES};
 use crate::config::Study;
-use crate::table::{median, Row};
-use wiring_report::{csv_field, escape, page, PlacedFigure};
+use crate::table::Row;
+use wiring_report::{escape, page};
 use wiring_run::run_dir::{replace_file, RunDirError};
-
-/// The four landmark architectures of the paper's abstract, highlighted in every figure:
-/// (index, label).
-pub const LANDMARKS: [(usize, &str); 4] = [
-    (128, "full (fully recurrent)"),
-    (0, "ff (feedforward)"),
-    (9, "ff + W_io"),
-    (1, "ff34 (parameter-matched)"),
-];
-
-const WIDTH: u32 = 600;
-const HEIGHT: u32 = 420;
 
 /// Everything the report shows.
 pub struct AnalysisInput<'a> {
@@ -64,134 +51,6 @@ fn p_cell(p: f64) -> String {
     }
 }
 
-/// The `q`-quantile of the finite values (linear interpolation, NumPy's default); NaN if none.
-fn quantile(values: impl IntoIterator<Item = f64>, q: f64) -> f64 {
-    let mut v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let at = q * (v.len() - 1) as f64;
-    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
-    v[lo] + (at - lo as f64) * (v[hi] - v[lo])
-}
-
-fn landmark(arch: usize) -> Option<usize> {
-    LANDMARKS.iter().position(|(a, _)| *a == arch)
-}
-
-/// One architecture's curve: index, name, points.
-struct MedianCurve {
-    architecture: usize,
-    name: String,
-    points: Vec<(f64, f64)>,
-}
-
-/// Per architecture present, the median over its networks of `values(network)[i]` at each `x_i`.
-fn median_curves(
-    networks: &[Network],
-    xs: &[f64],
-    values: fn(&Network) -> &[f64],
-) -> Vec<MedianCurve> {
-    let rows: Vec<Row> = networks.iter().map(|n| n.row.clone()).collect();
-    group_values(&rows)
-        .into_iter()
-        .map(|g| {
-            let mine: Vec<&Network> = networks
-                .iter()
-                .filter(|n| n.row.architecture == g.architecture)
-                .collect();
-            let points = xs
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| {
-                    (
-                        x,
-                        median(mine.iter().filter_map(|n| values(n).get(i).copied())),
-                    )
-                })
-                .collect();
-            MedianCurve {
-                architecture: g.architecture,
-                name: g.name,
-                points,
-            }
-        })
-        .collect()
-}
-
-/// A curves figure of `curves` with the landmarks highlighted; also its tidy CSV.
-fn curves_figure(
-    stem: &str,
-    title: &str,
-    x: (&str, &str),
-    y: (&str, &str),
-    curves: &[MedianCurve],
-    y_range: Option<(f64, f64)>,
-    legend: SeriesLabelPosition,
-) -> (CurvesFigure, String) {
-    let mut csv = format!("architecture,name,landmark,{},{}\n", x.0, y.0);
-    for MedianCurve {
-        architecture: a,
-        name,
-        points: pts,
-    } in curves
-    {
-        for (px, py) in pts {
-            let _ = writeln!(
-                csv,
-                "{a},{},{},{px},{}",
-                csv_field(name),
-                u8::from(landmark(*a).is_some()),
-                num(*py)
-            );
-        }
-    }
-    let highlighted = LANDMARKS
-        .iter()
-        .filter_map(|(a, label)| {
-            curves
-                .iter()
-                .find(|c| c.architecture == *a)
-                .map(|c| (label.to_string(), c.points.clone()))
-        })
-        .collect();
-    let background: Vec<Vec<(f64, f64)>> = curves
-        .iter()
-        .filter(|c| landmark(c.architecture).is_none())
-        .map(|c| c.points.clone())
-        .collect();
-    let fig = CurvesFigure {
-        stem: stem.into(),
-        title: title.into(),
-        x_label: x.1.into(),
-        y_label: y.1.into(),
-        background_label: format!("other architectures ({})", background.len()),
-        background,
-        highlighted,
-        y_range,
-        legend,
-    };
-    (fig, csv)
-}
-
-/// A placed figure: the SVG (or why it could not be drawn) and its CSV written.
-fn place(
-    root: &Path,
-    stem: &str,
-    title: &str,
-    svg: Result<String, String>,
-    csv: &str,
-) -> Result<PlacedFigure, RunDirError> {
-    let csv_path = format!("figures/analysis_{stem}.csv");
-    replace_file(&root.join(&csv_path), csv.as_bytes())?;
-    Ok(PlacedFigure {
-        title: title.into(),
-        svg: svg.unwrap_or_else(|e| format!("<p>cannot draw: {}</p>", escape(&e))),
-        csv_path,
-    })
-}
-
 /// Writes the three tables, `figures/analysis_*.csv` and `report_path`.
 pub fn write(
     root: &Path,
@@ -210,180 +69,7 @@ pub fn write(
         &root.join("analysis_prediction.csv"),
         prediction_csv(input.prediction).as_bytes(),
     )?;
-
-    let mut placed = Vec::new();
-    let noise = &input.study.config.evaluation.noise_levels;
-    let curves = median_curves(input.networks, noise, |n| &n.row.fitness_by_noise);
-    let (fig, csv) = curves_figure(
-        "fitness_by_noise",
-        "Fitness against sensor noise (median per architecture)",
-        ("noise", "sensor noise σ"),
-        ("median_fitness", "median fitness"),
-        &curves,
-        Some((0.0, 1.02)),
-        SeriesLabelPosition::LowerLeft,
-    );
-    placed.push(place(
-        root,
-        &fig.stem,
-        &fig.title,
-        figures::curves_svg(&fig, WIDTH, HEIGHT),
-        &csv,
-    )?);
-    let lags = input
-        .networks
-        .iter()
-        .map(|n| n.memory_curve.len())
-        .max()
-        .unwrap_or(0);
-    let lag_x: Vec<f64> = (0..lags).map(|k| k as f64).collect();
-    let curves = median_curves(input.networks, &lag_x, |n| &n.memory_curve);
-    // Headroom above the curves for the legend.
-    let (lo, hi) = curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.1))
-        .filter(|v| v.is_finite())
-        .fold((0.0f64, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
-    let (fig, csv) = curves_figure(
-        "memory_curves",
-        "Memory M_k = ‖∂o_t/∂x_(t−k)‖ / ‖∂o_t/∂x_t‖ (median per architecture)",
-        ("lag", "lag k (steps)"),
-        ("median_memory", "median M_k"),
-        &curves,
-        Some((lo - 0.05 * (hi - lo), hi + 0.5 * (hi - lo))),
-        SeriesLabelPosition::UpperLeft,
-    );
-    placed.push(place(
-        root,
-        &fig.stem,
-        &fig.title,
-        figures::curves_svg(&fig, WIDTH, HEIGHT),
-        &csv,
-    )?);
-
-    if let Some(ranked) = input.rankings {
-        for m in MEASURES {
-            let mut mine: Vec<&Ranking> = ranked.iter().filter(|r| r.measure == m).collect();
-            mine.sort_by(|a, b| {
-                a.median
-                    .total_cmp(&b.median)
-                    .then(a.architecture.cmp(&b.architecture))
-            });
-            let mut csv = String::from("rank,architecture,name,median,p_adjusted,verdict\n");
-            for (k, r) in mine.iter().enumerate() {
-                let _ = writeln!(
-                    csv,
-                    "{},{},{},{},{},{}",
-                    k + 1,
-                    r.architecture,
-                    csv_field(&r.name),
-                    num(r.median),
-                    num(r.p_adjusted),
-                    r.verdict.name()
-                );
-            }
-            let points: Vec<RankedPoint> = mine
-                .iter()
-                .map(|r| RankedPoint {
-                    median: r.median,
-                    verdict: r.verdict,
-                    is_reference: r.architecture == REFERENCE,
-                })
-                .collect();
-            let stem = format!("ranking_{}", m.name());
-            let title = format!("Median {} per architecture vs full", m.label());
-            let svg = figures::ranking_svg(
-                &stem,
-                &title,
-                &format!("median {}", m.label()),
-                &points,
-                WIDTH,
-                HEIGHT,
-            );
-            placed.push(place(root, &stem, &title, svg, &csv)?);
-        }
-    }
-
-    for m in MEASURES {
-        let mine: Vec<&PathwayEffect> = input.effects.iter().filter(|e| e.measure == m).collect();
-        let mut csv = String::from("pathway,without,with,effect,p_adjusted,verdict\n");
-        for e in &mine {
-            let _ = writeln!(
-                csv,
-                "{},{},{},{},{},{}",
-                PATHWAYS[e.pathway],
-                csv_field(&e.without_name),
-                csv_field(&e.with_name),
-                num(e.effect),
-                num(e.p_adjusted),
-                e.verdict.name()
-            );
-        }
-        let per_pathway: Vec<Vec<EffectPoint>> = (0..PATHWAYS.len())
-            .map(|p| {
-                mine.iter()
-                    .filter(|e| e.pathway == p)
-                    .map(|e| EffectPoint {
-                        effect: e.effect,
-                        verdict: e.verdict,
-                    })
-                    .collect()
-            })
-            .collect();
-        let stem = format!("pathway_{}", m.name());
-        let title = format!("Effect of adding a pathway on {}", m.label());
-        let svg = figures::effects_svg(
-            &stem,
-            &title,
-            &format!("median {} with − without", m.label()),
-            &PATHWAYS,
-            &per_pathway,
-            WIDTH,
-            HEIGHT,
-        );
-        placed.push(place(root, &stem, &title, svg, &csv)?);
-    }
-
-    if let PredictionOutcome::Done { results, .. } = input.prediction {
-        for m in MEASURES {
-            let mine: Vec<_> = results.iter().filter(|r| r.target == m).collect();
-            let mut csv = String::from("subset,features,mean_rmse,sd_rmse\n");
-            let mut bars = Vec::new();
-            for r in &mine {
-                let s = &SUBSETS[r.subset];
-                let _ = writeln!(
-                    csv,
-                    "{},{},{},{}",
-                    s.name,
-                    s.columns.len(),
-                    num(r.cv.mean),
-                    num(r.cv.sd)
-                );
-                bars.push(Bar {
-                    label: s.name.into(),
-                    value: r.cv.mean,
-                    error: r.cv.sd,
-                });
-            }
-            let baseline = mine
-                .iter()
-                .find(|r| SUBSETS[r.subset].name == "none")
-                .map(|r| r.cv.mean);
-            let stem = format!("prediction_{}", m.name());
-            let title = format!("Predicting {}: cross-validated RMSE", m.label());
-            let svg = figures::bars_svg(
-                &stem,
-                &title,
-                &format!("RMSE of {} (mean ± sd over folds)", m.label()),
-                &bars,
-                baseline.map(|b| (b, "predict the mean")),
-                WIDTH,
-                HEIGHT,
-            );
-            placed.push(place(root, &stem, &title, svg, &csv)?);
-        }
-    }
-
+    let placed = panels::all(root, input)?;
     let html = page(
         &format!("pRNN analysis “{}”", input.study.config.name),
         &facts(input),
@@ -474,28 +160,27 @@ fn notes(input: &AnalysisInput<'_>) -> String {
 
 fn landmarks_table(input: &AnalysisInput<'_>) -> String {
     let rows: Vec<Row> = input.networks.iter().map(|n| n.row.clone()).collect();
-    let groups = group_values(&rows);
+    let (landmarks, others) = landmarks(&rows);
     let mut s = String::from(
         "<h2>Landmark architectures</h2>\n<table class=\"facts data\">\n<tr><th>architecture</th><th>networks</th>\
          <th>median fitness [IQR]</th><th>median learning speed</th><th>median robustness</th><th>median memory</th></tr>\n",
     );
-    let line = |label: &str, group: &[&Row]| -> String {
-        let f = |m: fn(&Row) -> f64| group.iter().map(|r| m(r)).collect::<Vec<f64>>();
+    let line = |label: &str, g: &GroupSummary| -> String {
         format!(
             "<tr><td>{}</td><td>{}</td><td>{} [{} – {}]</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             escape(label),
-            group.len(),
-            cell(median(f(|r| r.fitness)), 3),
-            cell(quantile(f(|r| r.fitness), 0.25), 3),
-            cell(quantile(f(|r| r.fitness), 0.75), 3),
-            cell(median(f(|r| r.learning_speed)), 1),
-            cell(median(f(|r| r.robustness)), 4),
-            cell(median(f(|r| r.memory)), 2),
+            g.networks,
+            cell(g.fitness, 3),
+            cell(g.fitness_q25, 3),
+            cell(g.fitness_q75, 3),
+            cell(g.learning_speed, 1),
+            cell(g.robustness, 4),
+            cell(g.memory, 2),
         )
     };
-    for (a, label) in LANDMARKS {
-        match groups.iter().find(|g| g.architecture == a) {
-            Some(g) => s.push_str(&line(label, &g.rows)),
+    for ((_, label), summary) in LANDMARKS.iter().zip(&landmarks) {
+        match summary {
+            Some(g) => s.push_str(&line(label, g)),
             None => {
                 let _ = writeln!(
                     s,
@@ -505,27 +190,16 @@ fn landmarks_table(input: &AnalysisInput<'_>) -> String {
             }
         }
     }
-    let others: Vec<&Row> = rows
-        .iter()
-        .filter(|r| landmark(r.architecture).is_none())
-        .collect();
-    if !others.is_empty() {
-        let medians: Vec<f64> = groups
-            .iter()
-            .filter(|g| landmark(g.architecture).is_none())
-            .map(|g| median(g.values(Measure::Fitness)))
-            .filter(|v| v.is_finite())
-            .collect();
-        let lo = medians.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = medians.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if let Some(o) = others {
+        let (lo, hi) = o.fitness_medians;
         s.push_str(&line(
             &format!(
                 "the other {} architectures, pooled (their medians {} to {})",
-                medians.len(),
+                o.architectures,
                 cell(lo, 3),
                 cell(hi, 3)
             ),
-            &others,
+            &o.pooled,
         ));
     }
     s.push_str("</table>\n");
@@ -608,20 +282,9 @@ fn rankings_html(input: &AnalysisInput<'_>) -> String {
 }
 
 /// A warning when the group sizes cannot reach significance: the p of two completely
-/// separated samples of the smallest group size against the reference's.
+/// separated samples of the smallest group size against the reference's ([`power`]).
 fn power_note(ranked: &[Ranking]) -> Option<String> {
-    let reference = ranked
-        .iter()
-        .find(|r| r.architecture == REFERENCE && r.measure == Measure::Fitness)?;
-    let smallest = ranked
-        .iter()
-        .filter(|r| r.measure == Measure::Fitness)
-        .map(|r| r.networks)
-        .min()?;
-    let (n, m) = (smallest.max(1), reference.networks.max(1));
-    let x: Vec<f64> = (0..n).map(|v| v as f64).collect();
-    let y: Vec<f64> = (n..n + m).map(|v| v as f64).collect();
-    let p = mann_whitney_u(&x, &y, NanPolicy::Raise).ok()?.p;
+    let (n, m, p) = power(ranked)?;
     (p >= ALPHA).then(|| {
         format!(
             "<p class=\"note\"><strong>Too few networks for significance:</strong> with {n} against {m} networks the smallest attainable \
@@ -637,27 +300,26 @@ fn pathways_html(effects: &[PathwayEffect]) -> String {
         let _ = write!(s, "<th>{}: median effect</th><th>up / down</th>", m.label());
     }
     s.push_str("</tr>\n");
+    let summaries = pathway_summaries(effects);
     for (p, name) in PATHWAYS.iter().enumerate() {
-        let pairs = effects
-            .iter()
-            .filter(|e| e.pathway == p && e.measure == Measure::Fitness)
-            .count();
+        let mine: Vec<_> = summaries.iter().filter(|x| x.pathway == p).collect();
+        let pairs = mine.first().map_or(0, |x| x.pairs);
         let _ = write!(
             s,
             "<tr><td>{name}</td><td>{pairs} / {PAIRS_PER_PATHWAY}</td>"
         );
-        for m in MEASURES {
-            let mine: Vec<&PathwayEffect> = effects
-                .iter()
-                .filter(|e| e.pathway == p && e.measure == m)
-                .collect();
-            let up = mine.iter().filter(|e| e.verdict == Verdict::Better).count();
-            let down = mine.iter().filter(|e| e.verdict == Verdict::Worse).count();
-            let digits = if m == Measure::LearningSpeed { 1 } else { 4 };
+        for x in mine {
+            let digits = if x.measure == Measure::LearningSpeed {
+                1
+            } else {
+                4
+            };
             let _ = write!(
                 s,
-                "<td>{}</td><td>{up} / {down}</td>",
-                cell(median(mine.iter().map(|e| e.effect)), digits)
+                "<td>{}</td><td>{} / {}</td>",
+                cell(x.median_effect, digits),
+                x.up,
+                x.down
             );
         }
         s.push_str("</tr>\n");

@@ -22,6 +22,7 @@
 //! - [`report`]: `analysis.html` and `figures/analysis_*.csv`;
 //! - [`npy`]: `.npy` matrices and `sernn metrics`.
 
+pub mod comparison;
 pub mod npy;
 pub mod report;
 pub mod table;
