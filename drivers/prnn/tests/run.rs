@@ -1,8 +1,9 @@
 //! The pRNN driver end to end with a tiny recipe (4 architectures × 2 seeds, 300 episodes, 20
-//! test mazes): records, table and report; results do not depend on threads, shards,
-//! populations or interruption; another study's directory is refused; every bad config in
-//! `tests/bad_prnn_configs/` gets the one-line error of its `.expected` file (`WIRING_BLESS=1`
-//! rewrites them — review the diff); the binary runs.
+//! test mazes): records, table and report; the population size and the CPU backend are not
+//! part of the study; a seRNN directory is refused; every bad config in `tests/bad_configs/`
+//! gets the one-line error of its `.expected` file (`WIRING_BLESS=1` rewrites them — review
+//! the diff); the binary runs. What holds for every study's run directory (threads, shards,
+//! populations, interruption, refusals) is in `tests/run_dirs.rs` at the workspace root.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,9 +12,7 @@ use std::process::Command;
 use wiring_prnn::{self as prnn, Study};
 use wiring_run::shard::Shard;
 
-use wiring_run::testing::{
-    check_bad_configs, opts, results, run_and_merge, snapshot, table_without, write_config,
-};
+use wiring_run::testing::{check_bad_configs, opts, run_and_merge, write_config};
 
 const TINY: &str = r#"
 version = 1
@@ -39,13 +38,8 @@ fn study(text: &str, dir: &Path) -> (Study, PathBuf) {
     (Study::load(&path).unwrap(), path)
 }
 
-/// study.csv without its timing columns.
-fn table(run: &Path) -> String {
-    table_without(run, &["train_seconds", "evaluate_seconds"])
-}
-
 #[test]
-fn tiny_study_is_identical_across_threads_and_shards() {
+fn a_tiny_study_writes_what_the_spec_asks() {
     let tmp = tempfile::tempdir().unwrap();
     let (study, _) = study(TINY, tmp.path());
     assert_eq!(study.networks.len(), 8);
@@ -149,91 +143,16 @@ fn tiny_study_is_identical_across_threads_and_shards() {
     let session = &manifest["sessions"][0];
     assert!(session["episodes_per_second_per_core"].as_f64().unwrap() > 0.0);
     assert!(session["networks_per_second"].as_f64().unwrap() > 0.0);
-
-    let two = tmp.path().join("two");
-    prnn::run(&study, &opts(&two, 2, Shard::ALL)).unwrap();
-    assert_eq!(results(&one).len(), 16);
-    assert_eq!(results(&one), results(&two));
-    assert_eq!(table(&one), table(&two));
-
-    // Shards 1/2 then 0/2 into one directory (other populations), then merge.
-    let sharded = tmp.path().join("sharded");
-    let s1 = prnn::run(&study, &opts(&sharded, 2, Shard { index: 1, count: 2 })).unwrap();
-    assert!(s1.merged.is_none());
-    assert_eq!(prnn::merge(&sharded).unwrap().missing, vec![0, 2, 4, 6]);
-    prnn::run(&study, &opts(&sharded, 1, Shard { index: 0, count: 2 })).unwrap();
-    assert!(prnn::merge(&sharded).unwrap().missing.is_empty());
-    assert!(sharded.join("manifest-shard-0-of-2.json").is_file());
-    assert_eq!(results(&one), results(&sharded));
-    assert_eq!(table(&one), table(&sharded));
-    assert_eq!(
-        fs::read(one.join("config.toml")).unwrap(),
-        fs::read(sharded.join("config.toml")).unwrap()
-    );
 }
 
+/// Another population size is the same study; a seRNN run directory is not a pRNN study.
+/// (Other seeds and corrupt records: `tests/run_dirs.rs` at the workspace root.)
 #[test]
-fn resume_after_losing_a_network_gives_identical_files() {
+fn populations_are_not_part_of_the_study_and_a_sernn_directory_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let (study, _) = study(TINY, tmp.path());
     let run = tmp.path().join("run");
     prnn::run(&study, &opts(&run, 2, Shard::ALL)).unwrap();
-    let before = results(&run);
-    let table_before = table(&run);
-
-    fs::remove_dir_all(run.join("networks/5")).unwrap();
-    let partial = run.join("networks/5.somehost-999.partial");
-    fs::create_dir(&partial).unwrap();
-    fs::write(partial.join("record.json"), "{ truncated").unwrap();
-    let kept: Vec<_> = [0, 1, 2, 3, 4, 6, 7]
-        .iter()
-        .flat_map(|id| snapshot(&run.join(format!("networks/{id}"))))
-        .collect();
-
-    let summary = prnn::run(&study, &opts(&run, 2, Shard::ALL)).unwrap();
-    assert_eq!(summary.counts.trained, 1);
-    assert_eq!(summary.counts.skipped, 7);
-    assert_eq!(summary.counts.partial_removed, 1);
-    assert!(!partial.exists());
-    let after: Vec<_> = [0, 1, 2, 3, 4, 6, 7]
-        .iter()
-        .flat_map(|id| snapshot(&run.join(format!("networks/{id}"))))
-        .collect();
-    assert_eq!(kept, after, "finished networks were rewritten");
-    assert_eq!(before, results(&run));
-    assert_eq!(table_before, table(&run));
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(run.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["sessions"].as_array().unwrap().len(), 2);
-}
-
-#[test]
-fn refuses_another_study_and_corrupt_records() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (study, _) = study(TINY, tmp.path());
-    let run = tmp.path().join("run");
-    prnn::run(&study, &opts(&run, 2, Shard::ALL)).unwrap();
-    let before = snapshot(&run);
-
-    let other_path = tmp.path().join("other.toml");
-    fs::write(&other_path, TINY.replace("seed = 7", "seed = 8")).unwrap();
-    let other = Study::load(&other_path).unwrap();
-    let err = format!(
-        "{:#}",
-        prnn::run(&other, &opts(&run, 2, Shard::ALL)).unwrap_err()
-    );
-    assert!(!err.contains('\n'), "{err}");
-    assert!(
-        err.contains(&run.join("config.toml").display().to_string()) && err.contains("seed"),
-        "{err}"
-    );
-    assert_eq!(
-        before,
-        snapshot(&run),
-        "the refused run changed the directory"
-    );
-
-    // Another population size is the same study.
     let same =
         Study::from_toml(&TINY.replace("population = 3", "population = 1"), "s.toml").unwrap();
     assert_eq!(
@@ -244,7 +163,6 @@ fn refuses_another_study_and_corrupt_records() {
         8
     );
 
-    // A seRNN run directory is not a pRNN study.
     let sernn_dir = tmp.path().join("sernn");
     fs::create_dir(&sernn_dir).unwrap();
     fs::write(
@@ -261,19 +179,6 @@ fn refuses_another_study_and_corrupt_records() {
         "{err}"
     );
     assert!(!sernn_dir.join("networks").exists());
-
-    let record = run.join("networks/1/record.json");
-    fs::write(&record, "{ \"format\": ").unwrap();
-    let err = format!(
-        "{:#}",
-        prnn::run(&study, &opts(&run, 2, Shard::ALL)).unwrap_err()
-    );
-    assert!(
-        !err.contains('\n')
-            && err.contains(&record.display().to_string())
-            && err.contains("delete"),
-        "{err}"
-    );
 }
 
 #[test]
@@ -395,4 +300,23 @@ fn binary_runs_merges_and_reports_errors_on_one_line() {
     ] {
         assert!(help.contains(word), "--help lacks {word}");
     }
+}
+
+#[test]
+fn the_backend_is_part_of_the_study_only_when_it_is_not_the_cpu() {
+    let base = "version = 1\narchitectures = [0]\nseeds_per_architecture = 1\n";
+    let load = |extra: &str| Study::from_toml(&format!("{base}{extra}"), "test.toml").unwrap();
+    let (plain, cpu, cuda) = (
+        load(""),
+        load("[compute]\nbackend = \"cpu\"\n"),
+        load("[compute]\nbackend = \"cuda\"\n"),
+    );
+    // "cpu" written out is the study it was before the field existed: same hash, same text.
+    assert_eq!(plain.config_hash(), cpu.config_hash());
+    assert_eq!(plain.resolved_toml(), cpu.resolved_toml());
+    assert!(!cpu.resolved_toml().contains("backend"));
+    // Another backend rounds differently: another study, refused in the same directory.
+    assert_ne!(plain.config_hash(), cuda.config_hash());
+    assert!(cuda.resolved_toml().contains("backend = \"cuda\""));
+    assert_eq!(plain.differences(&cuda), vec!["compute.backend"]);
 }
