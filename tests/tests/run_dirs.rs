@@ -13,53 +13,9 @@ use wiring_run::study::{self, MergeSummary, RunSummary};
 use wiring_run::testing::{opts, results, snapshot, table_without, write_config};
 use wiring_run::StudyDriver;
 
-const SERNN_TINY: &str = r#"
-version = 1
-name = "tiny"
-seed = 7
-[recipe]
-n_hidden = 8
-n_train = 256
-n_validation = 64
-n_test = 64
-batch_size = 64
-epochs = 2
-[recipe.task]
-goal_steps = 4
-delay_steps = 2
-choice_steps = 4
-[space]
-grid = [2, 2, 2]
-[analysis]
-epoch = 1
-[[sets]]
-name = "se"
-regulariser = "se"
-gamma = [0.001, 0.1]
-[[sets]]
-name = "l1"
-regulariser = "l1"
-gamma = { start = 0.001, stop = 0.1, count = 2 }
-"#;
+const SERNN_TINY: &str = include_str!("../tiny/sernn.toml");
 
-const PRNN_TINY: &str = r#"
-version = 1
-name = "tiny"
-seed = 7
-architectures = ["ff", "ff34", "0100000", 128]
-seeds_per_architecture = 2
-[training]
-episodes = 300
-test_mazes = 20
-curve_points = 10
-maze_batch = 50
-[evaluation]
-noise_levels = [0.0, 0.05, 0.25, 0.5]
-sparsity_robustness = true
-sparsity_levels = [0.0, 0.5, 1.0]
-[compute]
-population = 3
-"#;
+const PRNN_TINY: &str = include_str!("../tiny/prnn.toml");
 
 /// A tiny study of one kind, as these tests drive it.
 trait Tiny: StudyDriver {

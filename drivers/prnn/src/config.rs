@@ -465,15 +465,12 @@ impl Study {
     pub fn identity(&self) -> String {
         let c = &self.config;
         let archs: Vec<usize> = self.architectures.iter().map(|a| a.index()).collect();
-        let mut id = serde_json::json!({
+        let id = serde_json::json!({
             "seed": c.seed, "task": c.task, "training": c.training, "evaluation": c.evaluation,
             "kernel": c.compute.kernel.name(), "architectures": archs,
             "seeds_per_architecture": c.seeds_per_architecture,
         });
-        if c.compute.backend != Backend::Cpu {
-            id["backend"] = c.compute.backend.name().into();
-        }
-        id.to_string()
+        compute::identity_text(id, c.compute.backend)
     }
 
     /// 64-bit FNV-1a of [`Study::identity`], as 16 hex digits: stored in every record.

@@ -41,7 +41,7 @@ pub use wiring_run::study::{id_ranges, MergeSummary, RunOptions, RunSummary};
 use config::PlannedNetwork;
 use record::{Record, Timing, ARRAYS_FILE, RECORD_FILE};
 use wiring_run::progress::Progress;
-use wiring_run::run_dir::{replace_file, RunDir, RunDirError};
+use wiring_run::run_dir::{replace_file, RunDir};
 use wiring_run::study::{self, StudyDriver, Work};
 use wiring_run::{machine, manifest};
 
@@ -53,6 +53,7 @@ pub fn run(study: &Study, opts: &RunOptions) -> anyhow::Result<RunSummary> {
 
 impl StudyDriver for Study {
     type Network = PlannedNetwork;
+    type Record = Record;
     const KIND: &'static str = "pRNN";
 
     fn networks(&self) -> &[PlannedNetwork] {
@@ -80,9 +81,7 @@ impl StudyDriver for Study {
     fn differences(&self, other: &Self) -> Vec<&'static str> {
         Study::differences(self, other)
     }
-    fn check_record(&self, dir: &RunDir, hash: &str, id: u64) -> Result<(), RunDirError> {
-        read_checked(dir, self, hash, id).map(drop)
-    }
+
     fn work_units<'a>(
         &self,
         pending: &[&'a PlannedNetwork],
@@ -132,14 +131,6 @@ fn work_units<'a>(
         units.extend(group.chunks(size).map(<[_]>::to_vec));
     }
     units
-}
-
-/// The checked record of finished network `id`.
-fn read_checked(dir: &RunDir, study: &Study, hash: &str, id: u64) -> Result<Record, RunDirError> {
-    if id >= study.networks.len() as u64 {
-        return Err(study::not_in_study(dir, id, study.networks.len()));
-    }
-    dir.read_record::<Record>(id, hash)
 }
 
 /// Trains and evaluates one population, commits each network; one result per network.
@@ -240,7 +231,7 @@ pub fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
     let finished = dir.finished_ids()?;
     let mut rows = Vec::with_capacity(finished.len());
     for &id in &finished {
-        rows.push(table::row(&read_checked(&dir, &study, &hash, id)?));
+        rows.push(table::row(&study.read_checked(&dir, &hash, id)?));
     }
     let threshold = table::add_learning_speed(&mut rows);
     let summaries = table::summaries(&rows);
@@ -286,7 +277,7 @@ pub fn median_fitness(root: &Path) -> anyhow::Result<Vec<(String, f64, usize)>> 
     let hash = study.config_hash();
     let mut rows = Vec::new();
     for id in dir.finished_ids()? {
-        rows.push(table::row(&read_checked(&dir, &study, &hash, id)?));
+        rows.push(table::row(&study.read_checked(&dir, &hash, id)?));
     }
     Ok(table::summaries(&rows)
         .into_iter()

@@ -12,26 +12,11 @@ use std::process::Command;
 use wiring_prnn::{self as prnn, Study};
 use wiring_run::shard::Shard;
 
-use wiring_run::testing::{check_bad_configs, opts, run_and_merge, write_config};
+use wiring_run::testing::{
+    assert_run_refused, check_bad_configs, opts, run_and_merge, write_config,
+};
 
-const TINY: &str = r#"
-version = 1
-name = "tiny"
-seed = 7
-architectures = ["ff", "ff34", "0100000", 128]
-seeds_per_architecture = 2
-[training]
-episodes = 300
-test_mazes = 20
-curve_points = 10
-maze_batch = 50
-[evaluation]
-noise_levels = [0.0, 0.05, 0.25, 0.5]
-sparsity_robustness = true
-sparsity_levels = [0.0, 0.5, 1.0]
-[compute]
-population = 3
-"#;
+const TINY: &str = include_str!("../../../tests/tiny/prnn.toml");
 
 fn study(text: &str, dir: &Path) -> (Study, PathBuf) {
     let path = write_config(text, dir);
@@ -272,21 +257,12 @@ fn binary_runs_merges_and_reports_errors_on_one_line() {
 
     let bad = tmp.path().join("bad.toml");
     fs::write(&bad, "version = 1\narchitectures = [200]\n").unwrap();
-    let refused = Command::new(prnn)
-        .args(["run", "-q"])
-        .arg(&bad)
-        .arg("--out")
-        .arg(tmp.path().join("bad"))
-        .output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("bad.toml: architectures[0]: architecture index 200"),
-        "{stderr}"
+    assert_run_refused(
+        prnn,
+        &bad,
+        &tmp.path().join("bad"),
+        "bad.toml: architectures[0]: architecture index 200",
     );
-    assert!(!tmp.path().join("bad").exists());
 
     let help = Command::new(prnn).arg("--help").output().unwrap();
     assert!(help.status.success());

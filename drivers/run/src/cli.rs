@@ -6,7 +6,19 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::shard::{Shard, SHARDS_ENV};
-use crate::study::{RunOptions, RunSummary};
+use crate::study::{self, RunOptions, RunSummary, StudyDriver};
+
+/// The options every subcommand of a study binary takes (`#[command(flatten)]`).
+#[derive(Args, Debug, Default)]
+pub struct Globals {
+    /// Write a Chrome trace of every span (driver phases and the study's own: networks,
+    /// epochs and batches, or populations) to FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// No progress bar and no per-network lines; warnings and errors only.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
 
 /// The arguments of `<driver> run`.
 #[derive(Args, Debug, Default)]
@@ -112,5 +124,34 @@ pub fn report_run(
             "shard {shard} of {out} done; when every shard has finished: {driver} merge {out}"
         ),
     }
+    Ok(())
+}
+
+/// `<driver> run`: the study of `args` (its config file through `load`, or the built-in quick
+/// study), run into its directory; then the run lines, with `details` for a merged run.
+pub fn run<S, E>(
+    driver: &str,
+    args: &RunArgs,
+    quiet: bool,
+    load: impl FnOnce(&Path) -> Result<S, E>,
+    quick: impl FnOnce() -> Result<S, E>,
+    details: impl FnOnce(&RunOptions) -> anyhow::Result<()>,
+) -> anyhow::Result<()>
+where
+    S: StudyDriver,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let study = match args.config() {
+        Some(path) => load(path)?,
+        None => quick()?,
+    };
+    let opts = args.options(driver, quiet)?;
+    let summary = study::run(&study, &opts)?;
+    report_run(driver, &summary, &opts, || details(&opts))
+}
+
+/// `<driver> merge DIR`: builds the study table and report, prints what it found.
+pub fn merge<S: StudyDriver>(dir: &Path) -> anyhow::Result<()> {
+    println!("{}", S::merge(dir)?.describe());
     Ok(())
 }

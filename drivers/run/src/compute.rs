@@ -14,6 +14,15 @@ pub fn is_cpu(backend: &Backend) -> bool {
     *backend == Backend::Cpu
 }
 
+/// A study's identity text (`identity`, a JSON object of what decides its results) with the
+/// backend added when it is not the CPU — so a CPU study hashes as before the field existed.
+pub fn identity_text(mut identity: serde_json::Value, backend: Backend) -> String {
+    if backend != Backend::Cpu {
+        identity["backend"] = backend.name().into();
+    }
+    identity.to_string()
+}
+
 /// Refuses to run on a backend this build or machine cannot run, in one line naming where
 /// the study came from and the field.
 pub fn check(backend: Backend, source: &str) -> anyhow::Result<()> {

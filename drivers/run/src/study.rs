@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::machine::{self, Build, Machine};
 use crate::manifest::{self, NetworkCounts, Session};
 use crate::progress::Progress;
-use crate::run_dir::{RunDir, RunDirError};
+use crate::run_dir::{NetworkRecord, RunDir, RunDirError};
 use crate::shard::Shard;
 
 /// How to run a study.
@@ -118,8 +118,18 @@ pub trait StudyDriver: Sized + Sync {
     fn from_stored(text: &str, dir: &RunDir) -> anyhow::Result<Self>;
     /// The fields in which `self` and `other` differ (empty: the same study).
     fn differences(&self, other: &Self) -> Vec<&'static str>;
-    /// Checks the finished record of network `id` (parses, right id and config hash).
-    fn check_record(&self, dir: &RunDir, hash: &str, id: u64) -> Result<(), RunDirError>;
+    /// The record each finished network leaves in `networks/<id>/`.
+    type Record: NetworkRecord;
+
+    /// The checked record of finished network `id`: a network of the study, and its record
+    /// parses with the right format, id and config hash `hash` ([`RunDir::read_record`]).
+    fn read_checked(&self, dir: &RunDir, hash: &str, id: u64) -> Result<Self::Record, RunDirError> {
+        let networks = self.networks().len();
+        if id >= networks as u64 {
+            return Err(not_in_study(dir, id, networks));
+        }
+        dir.read_record::<Self::Record>(id, hash)
+    }
     /// Groups the pending networks into work units, each trained on one thread.
     fn work_units<'a>(
         &self,
@@ -315,7 +325,7 @@ fn check_finished<S: StudyDriver>(
     let mut ids = dir.finished_ids()?;
     ids.retain(|id| mine(*id));
     for &id in &ids {
-        study.check_record(dir, hash, id)?;
+        study.read_checked(dir, hash, id)?;
     }
     Ok(ids)
 }

@@ -154,3 +154,20 @@ pub fn run_and_merge(bin: &str, args: &[&str], config: &Path, out: &Path) -> Str
     assert!(merge.status.success());
     String::from_utf8_lossy(&merge.stdout).into_owned()
 }
+
+/// Runs `bin run -q CONFIG --out OUT`, which must be refused: exit status 1, one line on
+/// stderr that contains `expected`, and `out` not created.
+pub fn assert_run_refused(bin: &str, config: &Path, out: &Path, expected: &str) {
+    let refused = Command::new(bin)
+        .args(["run", "-q"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(!out.exists(), "{} was created", out.display());
+}

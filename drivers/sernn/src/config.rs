@@ -503,14 +503,11 @@ impl Study {
                 })
             })
             .collect();
-        let mut id = serde_json::json!({
+        let id = serde_json::json!({
             "seed": c.seed, "recipe": c.recipe, "coordinates": self.space.coordinates(),
             "rnn_kernel": c.compute.rnn_kernel.to_string(), "sets": sets,
         });
-        if c.compute.backend != Backend::Cpu {
-            id["backend"] = c.compute.backend.name().into();
-        }
-        id.to_string()
+        compute::identity_text(id, c.compute.backend)
     }
 
     /// 64-bit FNV-1a of [`Study::identity`], as 16 hex digits: stored in every record.

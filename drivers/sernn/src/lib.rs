@@ -33,7 +33,7 @@ pub use wiring_run::study::{id_ranges, MergeSummary, RunOptions, RunSummary};
 use config::PlannedNetwork;
 use record::{Record, Timing, RECORD_FILE, WEIGHTS_FILE};
 use wiring_run::progress::Progress;
-use wiring_run::run_dir::{replace_file, RunDir, RunDirError};
+use wiring_run::run_dir::{replace_file, RunDir};
 use wiring_run::study::{self, StudyDriver, Work};
 use wiring_run::{machine, manifest};
 
@@ -45,6 +45,7 @@ pub fn run(study: &Study, opts: &RunOptions) -> anyhow::Result<RunSummary> {
 
 impl StudyDriver for Study {
     type Network = PlannedNetwork;
+    type Record = Record;
     const KIND: &'static str = "seRNN";
 
     fn networks(&self) -> &[PlannedNetwork] {
@@ -76,9 +77,7 @@ impl StudyDriver for Study {
     fn differences(&self, other: &Self) -> Vec<&'static str> {
         Study::differences(self, other)
     }
-    fn check_record(&self, dir: &RunDir, hash: &str, id: u64) -> Result<(), RunDirError> {
-        read_checked(dir, self, hash, id).map(drop)
-    }
+
     /// One network per unit.
     fn work_units<'a>(
         &self,
@@ -108,14 +107,6 @@ impl StudyDriver for Study {
     fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
         merge(root)
     }
-}
-
-/// The checked record of finished network `id`.
-fn read_checked(dir: &RunDir, study: &Study, hash: &str, id: u64) -> Result<Record, RunDirError> {
-    if id >= study.networks.len() as u64 {
-        return Err(study::not_in_study(dir, id, study.networks.len()));
-    }
-    dir.read_record::<Record>(id, hash)
 }
 
 /// Trains one network and commits its files; returns its flops and a one-line summary.
@@ -177,7 +168,7 @@ pub fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
     let finished = dir.finished_ids()?;
     let mut rows = Vec::with_capacity(finished.len());
     for &id in &finished {
-        let record = read_checked(&dir, &study, &hash, id)?;
+        let record = study.read_checked(&dir, &hash, id)?;
         let row = table::row(&study, &record)
             .map_err(|problem| dir.corrupt(id, &dir.network_dir(id).join(RECORD_FILE), problem))?;
         rows.push(row);

@@ -10,36 +10,9 @@ use std::process::Command;
 use wiring_run::shard::Shard;
 use wiring_sernn::{self as sernn, Study};
 
-use wiring_run::testing::{opts, run_and_merge, write_config};
+use wiring_run::testing::{assert_run_refused, opts, run_and_merge, write_config};
 
-const TINY: &str = r#"
-version = 1
-name = "tiny"
-seed = 7
-[recipe]
-n_hidden = 8
-n_train = 256
-n_validation = 64
-n_test = 64
-batch_size = 64
-epochs = 2
-[recipe.task]
-goal_steps = 4
-delay_steps = 2
-choice_steps = 4
-[space]
-grid = [2, 2, 2]
-[analysis]
-epoch = 1
-[[sets]]
-name = "se"
-regulariser = "se"
-gamma = [0.001, 0.1]
-[[sets]]
-name = "l1"
-regulariser = "l1"
-gamma = { start = 0.001, stop = 0.1, count = 2 }
-"#;
+const TINY: &str = include_str!("../../../tests/tiny/sernn.toml");
 
 fn study(text: &str, dir: &Path) -> (Study, PathBuf) {
     let path = write_config(text, dir);
@@ -88,41 +61,23 @@ fn binary_runs_merges_and_reports_errors_on_one_line() {
 
     let bad = tmp.path().join("bad.toml");
     fs::write(&bad, "version = 1\n[recipe]\nbatch_size = 0\n").unwrap();
-    let refused = Command::new(sernn)
-        .args(["run", "-q"])
-        .arg(&bad)
-        .arg("--out")
-        .arg(tmp.path().join("bad"))
-        .output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("bad.toml: recipe.batch_size: expected"),
-        "{stderr}"
+    assert_run_refused(
+        sernn,
+        &bad,
+        &tmp.path().join("bad"),
+        "bad.toml: recipe.batch_size: expected",
     );
-    assert!(!tmp.path().join("bad").exists());
 
     // A backend this build cannot run: one line naming the file and the field, nothing
     // written.
     let cuda = tmp.path().join("cuda.toml");
     fs::write(&cuda, format!("{TINY}\n[compute]\nbackend = \"cuda\"\n")).unwrap();
-    let refused = Command::new(sernn)
-        .args(["run", "-q"])
-        .arg(&cuda)
-        .arg("--out")
-        .arg(tmp.path().join("cuda"))
-        .output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("cuda.toml: compute.backend = \"cuda\": this build has no CUDA backend"),
-        "{stderr}"
+    assert_run_refused(
+        sernn,
+        &cuda,
+        &tmp.path().join("cuda"),
+        "cuda.toml: compute.backend = \"cuda\": this build has no CUDA backend",
     );
-    assert!(!tmp.path().join("cuda").exists());
 
     let help = Command::new(sernn).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);

@@ -34,6 +34,7 @@ use super::record::{self, val};
 use super::table::{self, Row};
 use prediction::{PredictionOptions, PredictionOutcome, SUBSETS};
 use wiring_run::run_dir::{RunDir, RunDirError};
+use wiring_run::StudyDriver;
 
 /// A per-network measure the analysis compares and predicts; higher is better for each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -218,7 +219,7 @@ pub fn read_networks(dir: &RunDir, study: &Study) -> anyhow::Result<Vec<Network>
     let hash = study.config_hash();
     let mut networks = Vec::new();
     for id in dir.finished_ids().map_err(one_line)? {
-        let record = super::read_checked(dir, study, &hash, id).map_err(one_line)?;
+        let record = study.read_checked(dir, &hash, id).map_err(one_line)?;
         let planned = study.networks[id as usize].architecture;
         if record.architecture.index != planned.index() {
             return Err(dir

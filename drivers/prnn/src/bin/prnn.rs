@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use wiring_prnn::analyze::prediction::PredictionOptions;
 use wiring_prnn::analyze::{self, AnalyzeOptions};
 use wiring_prnn::{self as prnn, Study};
-use wiring_run::cli::{self, RunArgs};
+use wiring_run::cli::{self, Globals, RunArgs};
 use wiring_run::telemetry;
 
 const LONG_ABOUT: &str = "\
@@ -51,12 +51,8 @@ with symbols: cargo build --profile profiling -p wiring-prnn (binary in target/p
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Write a Chrome trace of every span (driver phases, populations) to FILE.
-    #[arg(long, global = true, value_name = "FILE")]
-    trace: Option<PathBuf>,
-    /// No progress bar and no per-network lines; warnings and errors only.
-    #[arg(long, short, global = true)]
-    quiet: bool,
+    #[command(flatten)]
+    globals: Globals,
 }
 
 #[derive(Subcommand, Debug)]
@@ -99,15 +95,12 @@ fn main() {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let _trace = telemetry::init(cli.trace.as_deref(), cli.quiet)?;
+    let Globals { trace, quiet } = cli.globals;
+    let _trace = telemetry::init(trace.as_deref(), quiet)?;
     match cli.command {
-        None => run(RunArgs::default(), cli.quiet),
-        Some(Command::Run(args)) => run(args, cli.quiet),
-        Some(Command::Merge { dir }) => {
-            let summary = prnn::merge(&dir)?;
-            println!("{}", summary.describe());
-            Ok(())
-        }
+        None => run(&RunArgs::default(), quiet),
+        Some(Command::Run(args)) => run(&args, quiet),
+        Some(Command::Merge { dir }) => cli::merge::<Study>(&dir),
         Some(Command::Analyze(args)) => {
             let summary = analyze::analyze(&AnalyzeOptions {
                 dir: args.dir,
@@ -124,14 +117,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn run(args: RunArgs, quiet: bool) -> anyhow::Result<()> {
-    let study = match args.config() {
-        Some(path) => Study::load(path)?,
-        None => Study::quick()?,
-    };
-    let opts = args.options("prnn", quiet)?;
-    let summary = prnn::run(&study, &opts)?;
-    cli::report_run("prnn", &summary, &opts, || {
+fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<()> {
+    cli::run("prnn", args, quiet, Study::load, Study::quick, |opts| {
         for (name, fitness, n) in prnn::median_fitness(&opts.out)? {
             eprintln!("  {name:>8}: median fitness {fitness:.3} ({n} networks)");
         }

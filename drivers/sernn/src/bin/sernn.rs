@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use wiring_run::cli::{self, RunArgs};
+use wiring_run::cli::{self, Globals, RunArgs};
 use wiring_run::telemetry;
-use wiring_sernn::{self as sernn, analyze, Study};
+use wiring_sernn::{analyze, Study};
 
 const LONG_ABOUT: &str = "\
 Trains the spatially embedded RNN study (Achterberg et al. 2023): sets of recurrent networks on \
@@ -37,12 +37,8 @@ flamegraphs build with symbols: cargo build --profile profiling -p wiring-sernn 
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Write a Chrome trace of every span (driver phases, networks, epochs, batches) to FILE.
-    #[arg(long, global = true, value_name = "FILE")]
-    trace: Option<PathBuf>,
-    /// No progress bar and no per-network lines; warnings and errors only.
-    #[arg(long, short, global = true)]
-    quiet: bool,
+    #[command(flatten)]
+    globals: Globals,
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,20 +105,17 @@ fn main() {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let _trace = telemetry::init(cli.trace.as_deref(), cli.quiet)?;
+    let Globals { trace, quiet } = cli.globals;
+    let _trace = telemetry::init(trace.as_deref(), quiet)?;
     match cli.command {
-        None => run(RunArgs::default(), cli.quiet),
-        Some(Command::Run(args)) => run(args, cli.quiet),
-        Some(Command::Merge { dir }) => {
-            let summary = sernn::merge(&dir)?;
-            println!("{}", summary.describe());
-            Ok(())
-        }
+        None => run(&RunArgs::default(), quiet),
+        Some(Command::Run(args)) => run(&args, quiet),
+        Some(Command::Merge { dir }) => cli::merge::<Study>(&dir),
         Some(Command::Analyze(args)) => {
             let opts = analyze::AnalyzeOptions {
                 dir: args.dir,
                 threads: args.threads.map(usize::from),
-                quiet: cli.quiet,
+                quiet,
                 overrides: analyze::AnalysisOverrides {
                     threshold: args.threshold,
                     null_draws: args.nulls,
@@ -146,12 +139,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn run(args: RunArgs, quiet: bool) -> anyhow::Result<()> {
-    let study = match args.config() {
-        Some(path) => Study::load(path)?,
-        None => Study::quick()?,
-    };
-    let opts = args.options("sernn", quiet)?;
-    let summary = sernn::run(&study, &opts)?;
-    cli::report_run("sernn", &summary, &opts, || Ok(()))
+fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<()> {
+    cli::run("sernn", args, quiet, Study::load, Study::quick, |_| Ok(()))
 }
