@@ -13,6 +13,7 @@
 //! kernel = "population"         # the pRNN kernel (wiring_kernels::prnn::PrnnVariant names)
 //! population = 8                # networks of one hidden size trained in lockstep per work unit
 //!                               # (at most 8 with the population kernel: one per SIMD lane)
+//! backend = "cpu"               # cpu | cuda (refused until the CUDA backend exists)
 //! ```
 //!
 //! Every field but `version` is optional; the defaults are the paper's general-maze study.

@@ -8,6 +8,7 @@
 //! [space]                   # grid = [5, 5, 4] (default) or coordinates = "units.csv" / [[x, y, z], …]
 //! [compute]
 //! rnn_kernel = "simd"       # reference | faer | simd
+//! backend = "cpu"           # cpu | cuda (refused until the CUDA backend exists)
 //! [analysis]
 //! epoch = 9                 # the snapshot analysed
 //! min_accuracy = 0.9        # networks below this validation accuracy are "inaccurate"

@@ -14,22 +14,29 @@ use super::figures::{self, Bar, CurvesFigure, EffectPoint, RankedPoint};
 use super::pathways::PathwayEffect;
 use super::prediction::{PredictionOutcome, SUBSETS};
 use super::rankings::{Ranking, REFERENCE};
-use super::report::AnalysisInput;
 use super::summary::{landmark, median_curves, MedianCurve, LANDMARKS};
 use super::tables::num;
-use super::MEASURES;
+use super::{Network, MEASURES};
 
 const WIDTH: u32 = 600;
 const HEIGHT: u32 = 420;
 
-/// Every figure of the page, in order.
-pub fn all(root: &Path, input: &AnalysisInput<'_>) -> Result<Vec<PlacedFigure>, RunDirError> {
-    let mut placed = curves(root, input)?;
-    if let Some(ranked) = input.rankings {
-        placed.extend(rankings(root, ranked)?);
+/// Every figure of the page, in order: the curves of `networks` (fitness at each of
+/// `noise_levels`, memory), the rankings, the pathway effects and the prediction errors.
+pub fn all(
+    root: &Path,
+    noise_levels: &[f64],
+    networks: &[Network],
+    rankings: Option<&[Ranking]>,
+    effects: &[PathwayEffect],
+    prediction: &PredictionOutcome,
+) -> Result<Vec<PlacedFigure>, RunDirError> {
+    let mut placed = curves(root, noise_levels, networks)?;
+    if let Some(ranked) = rankings {
+        placed.extend(self::rankings(root, ranked)?);
     }
-    placed.extend(pathways(root, input.effects)?);
-    placed.extend(prediction(root, input.prediction)?);
+    placed.extend(pathways(root, effects)?);
+    placed.extend(self::prediction(root, prediction)?);
     Ok(placed)
 }
 
@@ -106,10 +113,13 @@ fn place(
 }
 
 /// Fitness against noise and the memory curves, median per architecture.
-fn curves(root: &Path, input: &AnalysisInput<'_>) -> Result<Vec<PlacedFigure>, RunDirError> {
+fn curves(
+    root: &Path,
+    noise: &[f64],
+    networks: &[Network],
+) -> Result<Vec<PlacedFigure>, RunDirError> {
     let mut placed = Vec::new();
-    let noise = &input.study.config.evaluation.noise_levels;
-    let curves = median_curves(input.networks, noise, |n| &n.row.fitness_by_noise);
+    let curves = median_curves(networks, noise, |n| &n.row.fitness_by_noise);
     let (fig, csv) = curves_figure(
         "fitness_by_noise",
         "Fitness against sensor noise (median per architecture)",
@@ -126,14 +136,13 @@ fn curves(root: &Path, input: &AnalysisInput<'_>) -> Result<Vec<PlacedFigure>, R
         figures::curves_svg(&fig, WIDTH, HEIGHT),
         &csv,
     )?);
-    let lags = input
-        .networks
+    let lags = networks
         .iter()
         .map(|n| n.memory_curve.len())
         .max()
         .unwrap_or(0);
     let lag_x: Vec<f64> = (0..lags).map(|k| k as f64).collect();
-    let curves = median_curves(input.networks, &lag_x, |n| &n.memory_curve);
+    let curves = median_curves(networks, &lag_x, |n| &n.memory_curve);
     // Headroom above the curves for the legend.
     let (lo, hi) = curves
         .iter()

@@ -69,7 +69,14 @@ pub fn write(
         &root.join("analysis_prediction.csv"),
         prediction_csv(input.prediction).as_bytes(),
     )?;
-    let placed = panels::all(root, input)?;
+    let placed = panels::all(
+        root,
+        &input.study.config.evaluation.noise_levels,
+        input.networks,
+        input.rankings,
+        input.effects,
+        input.prediction,
+    )?;
     let html = page(
         &format!("pRNN analysis “{}”", input.study.config.name),
         &facts(input),
