@@ -11,9 +11,10 @@
 //!   "Functional measures"): explained variance per unit and window, mixed selectivity,
 //!   functional clustering with its permutation p-value, energy. Start at
 //!   [`functional::functional_measures`].
-//! - [`stats`]: study-level statistics (spec `prnn.md`, "Study-level analysis"): two-sided
-//!   Mann–Whitney U ([`stats::mann_whitney_u`]) and Benjamini–Hochberg
-//!   ([`stats::benjamini_hochberg`]).
+//! - [`stats`]: the statistics of every table and analysis (reports only present them):
+//!   describing a sample ([`stats::median`], [`stats::quantile`], one NaN rule), comparing two
+//!   ([`stats::compare()`]: two-sided Mann–Whitney U with the medians; [`stats::adjust`]:
+//!   Benjamini–Hochberg), and curve summaries ([`stats::learning_speed`]).
 //! - [`forest`]: random-forest regression (smartcore's trees with scikit-learn's defaults) and
 //!   its k-fold cross-validated RMSE against the predict-the-mean baseline (spec `prnn.md`,
 //!   "Prediction"). Start at [`forest::cross_validated_rmse`].

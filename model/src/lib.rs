@@ -5,9 +5,15 @@
 //! - [`sernn`]: the spatially embedded RNN study — [`sernn::Recipe`] (the paper's training
 //!   recipe), [`sernn::RegulariserSpec`] (l1, spatial, communicability, se), [`sernn::Space`]
 //!   (where the units sit) and [`sernn::train`], which trains one network and returns its
-//!   [`sernn::TrainedNetwork`] record.
+//!   [`sernn::TrainedNetwork`] record, on an engine ([`sernn::engine::SernnEngine`]).
 //! - [`prnn`]: the partially recurrent network study — [`prnn::Architecture`] (the 129
-//!   architectures) and [`prnn::Prnn`] (initialisation, weight norms, clipping, Adam).
+//!   architectures), [`prnn::Prnn`] (initialisation, weight norms, clipping, Adam), and
+//!   [`prnn::train_population`] / [`prnn::evaluate_population`], which run populations of
+//!   networks in lockstep on an engine ([`prnn::engine::PrnnEngine`]).
+//!
+//! Each study's engine trait is where a backend plugs in: one implementation per way of
+//! computing (today the CPU's: the scalar reference and the SIMD lanes for the pRNN, the CPU
+//! kernels for the seRNN), chosen once; model code never branches on it elsewhere.
 //! - [`rng`]: per-network random streams derived from (study seed, network id, stream name), so
 //!   no result depends on thread count, shard, order or resumption.
 
