@@ -3,7 +3,7 @@
 use rand_distr::{Distribution, Normal};
 use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::rnn;
-use wiring_tasks::goal_choice::{GoalChoice, TrialSet, N_INPUTS};
+use wiring_tasks::goal_choice::{GoalChoice, TrialSet, N_INPUTS, PROBLEMS};
 
 use super::engine::{CpuEngine, SernnEngine};
 use super::network::{self, BatchStats, Params};
@@ -92,8 +92,8 @@ pub fn train(
 
     let mut snapshots = vec![params.snapshot()];
     let mut wiring = vec![wiring_stats(&params.w_rec, &wiring_distance)];
-    let val0 = evaluate(&mut engine, task, &val_set, &mut x)?;
-    flops += count_eval(val_set.len());
+    let (val0, run) = evaluate(&mut engine, task, &val_set, &mut x)?;
+    flops += count_eval(1) * run as u64;
     let penalty0 = regulariser.penalty(&params.w_rec)?;
     flops += regulariser.last_flops();
     let mut epochs = vec![EpochLog {
@@ -166,7 +166,8 @@ pub fn train(
             let _s = tracing::debug_span!("validation").entered();
             evaluate(&mut engine, task, &val_set, &mut x)?
         };
-        flops += count_eval(val_set.len());
+        let (val, run) = val;
+        flops += count_eval(1) * run as u64;
         engine.store(&mut params)?;
         let penalty = regulariser.penalty(&params.w_rec)?;
         flops += regulariser.last_flops();
@@ -188,8 +189,8 @@ pub fn train(
     let (test_accuracy, test_cross_entropy) = if test_set.is_empty() {
         (None, None)
     } else {
-        let test = evaluate(&mut engine, task, &test_set, &mut x)?;
-        flops += count_eval(test_set.len());
+        let (test, run) = evaluate(&mut engine, task, &test_set, &mut x)?;
+        flops += count_eval(1) * run as u64;
         (
             Some(test.correct as f64 / test.trials as f64),
             Some(test.cross_entropy),
@@ -205,28 +206,42 @@ pub fn train(
     })
 }
 
-/// Noise-free forward pass over a whole trial set, in chunks of the engine's batch.
+/// Noise-free forward pass over a whole trial set: its mean cross-entropy and accuracy, and
+/// the trials actually run (for the flop count).
+///
+/// The trials are drawn from the task's eight problems and carry no noise, so a trial's output
+/// is its problem's: each distinct (problem, label) pair is run once, as a batch of one, and
+/// weighted by how many trials of the set hold it — the same statistics as running every
+/// trial at ≤ 8 trials' arithmetic (32 with shuffled labels), the mean cross-entropy summed in
+/// another order (`Σ_pairs count · CE_pair / trials`).
 fn evaluate(
     engine: &mut impl SernnEngine,
     task: GoalChoice,
     set: &TrialSet,
     x: &mut [f32],
-) -> Result<BatchStats, ModelError> {
+) -> Result<(BatchStats, usize), ModelError> {
     let steps = task.steps();
-    let batch = engine.batch();
+    // Counts of each (problem, label) pair, in a fixed order.
+    let mut counts = [[0usize; 256]; PROBLEMS.len()];
+    for (&p, &label) in set.problems.iter().zip(&set.labels) {
+        counts[usize::from(p)][usize::from(label)] += 1;
+    }
     let mut total = BatchStats::default();
     let mut ce = 0.0;
-    for start in (0..set.len()).step_by(batch) {
-        let end = (start + batch).min(set.len());
-        let xb = &mut x[..steps * (end - start) * N_INPUTS];
-        task.fill_inputs(&set.problems[start..end], xb);
-        let s = engine.forward(xb, &set.labels[start..end])?;
-        ce += s.cross_entropy * s.trials as f64;
-        total.correct += s.correct;
-        total.trials += s.trials;
+    let mut run = 0;
+    for (problem, row) in counts.iter().enumerate() {
+        for (label, &count) in row.iter().enumerate().filter(|(_, &c)| c > 0) {
+            let xb = &mut x[..steps * N_INPUTS];
+            task.fill_inputs(&[problem as u8], xb);
+            let s = engine.forward(xb, &[label as u8])?;
+            ce += s.cross_entropy * count as f64;
+            total.correct += s.correct * count;
+            total.trials += count;
+            run += 1;
+        }
     }
     total.cross_entropy = ce / total.trials.max(1) as f64;
-    Ok(total)
+    Ok((total, run))
 }
 
 /// Sparsity and wiring cost of `W_rec` against the (powered) distance matrix.
