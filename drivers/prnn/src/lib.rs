@@ -21,7 +21,8 @@
 //! in lockstep by [`train_population`] and evaluated by [`evaluate_population`]; populations
 //! run in parallel over the threads and each network is committed atomically as soon as its
 //! population finishes. A network's result never depends on its population (the model
-//! guarantees it; `tests/prnn_run.rs` checks it through threads, shards and resumption).
+//! guarantees it; `tests/run_dirs.rs` at the workspace root checks it through threads, shards
+//! and resumption).
 
 pub mod analyze;
 pub mod config;

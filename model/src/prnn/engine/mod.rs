@@ -41,7 +41,7 @@ pub type LaneInputs = [[f32; L]; N_IN];
 /// One forward's jitter of up to eight lanes, lane-interleaved like [`LaneInputs`].
 pub type LaneJitter = [[f32; L]; N_OUT];
 
-/// A greedy probe fused into a recorded step ([`Engine::advance_probe`]): the lanes that
+/// A greedy probe fused into a recorded step ([`PrnnEngine::advance_probe`]): the lanes that
 /// probe, their jitter, and where their outputs go.
 pub struct Probe<'a> {
     pub on: &'a [bool],
@@ -50,7 +50,7 @@ pub struct Probe<'a> {
 }
 
 /// A Q-target forward computed with a recorded step from the same state
-/// ([`Engine::advance_probe`]): the lanes that owe one, their input and jitter, and where
+/// ([`PrnnEngine::advance_probe`]): the lanes that owe one, their input and jitter, and where
 /// their outputs go.
 pub struct Target<'a> {
     pub on: &'a [bool],
