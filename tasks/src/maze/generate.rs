@@ -1,6 +1,6 @@
 //! Generating mazes from a [`MazeConfig`]: the balanced plan of a batch, then each maze built
-//! by its kind's module ([`general`](super::general), [`track`](super::track),
-//! [`h`](super::h)) from the stream — whole, into reused buffers, or skipped (its draws only,
+//! by its kind's module ([`general`], [`track`],
+//! [`h`]) from the stream — whole, into reused buffers, or skipped (its draws only,
 //! kept as a [`MazeSketch`] to build later).
 
 use rand::Rng;

@@ -4,7 +4,7 @@
 //! 34-unit `ff34`, both pair with the single-pathway architecture): 65 pairs. Per pair and
 //! measure: effect = median(with) − median(without), a two-sided Mann–Whitney U test of with
 //! against without, Benjamini–Hochberg over the pairs of the pathway (and measure) that are
-//! present; significant below [`ALPHA`](super::rankings::ALPHA).
+//! present; significant below [`ALPHA`].
 
 use wiring_metrics::stats::{adjust, compare};
 use wiring_model::prnn::{Architecture, PATHWAYS};

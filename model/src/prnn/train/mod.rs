@@ -1,9 +1,9 @@
 //! Deep Q-learning of a population of pRNNs (spec `prnn.md`, "Training"), one episode per
 //! update, every network deterministic from its own seeds whatever population it runs in.
 //!
-//! [`train_population`] checks the plans and runs a [`Trainer`] on the CPU engine of the
+//! [`train_population`] checks the plans and runs a `Trainer` on the CPU engine of the
 //! chosen variant; the trainer holds everything beside the engine (networks, Adam moments,
-//! mazes, per-step streams, the curve) and runs checkpoints ([`Trainer::checkpoint`]) and
+//! mazes, per-step streams, the curve) and runs checkpoints (`Trainer::checkpoint`) and
 //! episodes (`episode.rs`) over the [`PrnnEngine`] trait.
 
 mod episode;
