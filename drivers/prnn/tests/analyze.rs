@@ -232,6 +232,7 @@ fn outputs(dir: &Path) -> Vec<(String, String)> {
         "analysis_rankings.csv",
         "analysis_pathways.csv",
         "analysis_prediction.csv",
+        "findings.csv",
         "analysis.html",
     ]
     .iter()
@@ -409,9 +410,15 @@ fn synthetic_study_gives_what_was_planted_on_any_thread_count() {
         "Pathway effects",
         "analysis_prediction.csv",
         "32: ",
+        "Findings: the paper",
     ] {
         assert!(html.contains(needle), "analysis.html lacks {needle}");
     }
+    // The findings come first: one row per claim of the abstract (4 landmarks, the other
+    // architectures' range, 3 counts).
+    assert!(html.find("Findings: the paper") < html.find("Pathway effects"));
+    let findings = fs::read_to_string(dir.join("findings.csv")).unwrap();
+    assert_eq!(findings.lines().count(), 1 + 8, "{findings}");
     assert_eq!(html.matches("<svg").count(), 2 + 3 + 3 + 3);
     for stem in [
         "fitness_by_noise",

@@ -78,6 +78,10 @@ table.data { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0 1em; f
 table.data th { text-align: right; font-weight: 600; padding: 3px 0.8em; border-bottom: 1px solid #bbb; }
 table.data td { text-align: right; padding: 2px 0.8em; border-bottom: 1px solid #eee; }
 table.data th:first-child, table.data td:first-child { text-align: left; }
+table.findings td { text-align: left; vertical-align: top; }
+table.findings td.yes { color: #1a7f37; font-weight: 600; }
+table.findings td.no { color: #b3261e; font-weight: 600; }
+table.findings td.na { color: #777; font-weight: 600; }
 p.note { color: #444; font-size: 0.92em; max-width: 60em; }
 div.figures { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; border: 1px solid #e4e4e4; border-radius: 4px; padding: 0.5em; }

@@ -96,6 +96,7 @@ fn analyze_writes_resumes_and_repeats_bit_identically() {
         "figures/analysis_mixed_selectivity_choice.csv",
         "figures/analysis_matched.csv",
         "figures/analysis_sweet_spot.csv",
+        "findings.csv",
     ] {
         assert!(run.join(f).is_file(), "{f} missing");
     }
@@ -112,6 +113,11 @@ fn analyze_writes_resumes_and_repeats_bit_identically() {
     }
     let html = fs::read_to_string(run.join("analysis.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("Sweet spot") && html.contains("Matched"));
+    // The findings table comes first, one row per claim (11); four networks test nothing.
+    assert!(html.find("Findings: the paper") < html.find("Matched"));
+    let findings = fs::read_to_string(run.join("findings.csv")).unwrap();
+    assert_eq!(findings.lines().count(), 1 + 11, "{findings}");
+    assert!(findings.contains(",not testable,"), "{findings}");
 
     // The measures: the tiny task has 10 steps = 2 windows; 64 validation trials recorded.
     let v: serde_json::Value =

@@ -71,6 +71,30 @@ impl Comparison {
     }
 }
 
+/// One-sided exact sign test that the median of `values` (NaNs dropped) exceeds `level`: with
+/// `k` of the `n` values not equal to `level` above it, `P(Binomial(n, ½) ≥ k)` (SciPy
+/// `binomtest(k, n, 0.5, alternative="greater")`). NaN when no value differs from `level`.
+pub fn sign_test_greater(values: &[f64], level: f64) -> f64 {
+    let differing: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan() && *v != level)
+        .collect();
+    let n = differing.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let k = differing.iter().filter(|v| **v > level).count();
+    // Σ_{j ≥ k} C(n, j) / 2ⁿ, in logs so that n in the thousands stays finite.
+    let ln_choose =
+        |j: usize| -> f64 { (1..=j).map(|i| ((n - j + i) as f64 / i as f64).ln()).sum() };
+    let ln_half_n = n as f64 * 0.5f64.ln();
+    (k..=n)
+        .map(|j| (ln_choose(j) + ln_half_n).exp())
+        .sum::<f64>()
+        .min(1.0)
+}
+
 /// The smallest two-sided p a Mann–Whitney test of `n` against `m` values can give (complete
 /// separation, no ties), before any correction: what a study's seed count allows at best.
 /// `n` and `m` are taken as at least 1.
@@ -130,6 +154,31 @@ mod tests {
         assert_eq!(a[0], 0.02);
         assert!(a[1].is_nan());
         assert_eq!(a[2], 0.04);
+    }
+
+    #[test]
+    fn sign_test_matches_scipy_binomtest() {
+        // scipy.stats.binomtest(k, n, 0.5, alternative="greater").pvalue
+        let sample = |above: usize, below: usize| -> Vec<f64> {
+            let mut v = vec![2.0; above];
+            v.extend(vec![0.5; below]);
+            v.push(1.0); // equal to the level: dropped
+            v.push(f64::NAN);
+            v
+        };
+        for (above, below, want) in [
+            (7, 3, 0.171_875),
+            (10, 0, 0.000_976_562_5),
+            (0, 5, 1.0),
+            (60, 40, 0.028_443_966_820_490_392),
+        ] {
+            let p = sign_test_greater(&sample(above, below), 1.0);
+            assert!(
+                (p - want).abs() < 1e-12 * want.max(1e-3),
+                "{above}/{below}: {p} vs {want}"
+            );
+        }
+        assert!(sign_test_greater(&[1.0, f64::NAN], 1.0).is_nan());
     }
 
     #[test]

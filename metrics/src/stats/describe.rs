@@ -61,6 +61,38 @@ pub fn range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
         })
 }
 
+/// A sample in the four numbers a findings table shows: median, interquartile range, standard
+/// deviation and size, all over the non-NaN values (NaN, and `n = 0`, when there is none).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    pub median: f64,
+    /// The 0.25- and 0.75-[`quantile`]s.
+    pub q1: f64,
+    pub q3: f64,
+    /// Sample standard deviation (`n − 1` in the denominator; NaN below two values).
+    pub sd: f64,
+    pub n: usize,
+}
+
+/// The [`Summary`] of the non-NaN values.
+pub fn summary(values: impl IntoIterator<Item = f64>) -> Summary {
+    let v = sorted(values);
+    let n = v.len();
+    let sd = if n < 2 {
+        f64::NAN
+    } else {
+        let mean = v.iter().sum::<f64>() / n as f64;
+        (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
+    };
+    Summary {
+        median: median(v.iter().copied()),
+        q1: quantile(v.iter().copied(), 0.25),
+        q3: quantile(v.iter().copied(), 0.75),
+        sd,
+        n,
+    }
+}
+
 /// Non-NaN values of a sample.
 pub fn count(values: &[f64]) -> usize {
     values.iter().filter(|v| !v.is_nan()).count()
@@ -83,6 +115,18 @@ mod tests {
         // 0.5 (lo + hi), not lo + (hi − lo)/2: these differ in the last bit.
         let (a, b) = (-1.669_824_513_006_024_2, 13.551_148_913_651_745);
         assert_eq!(median([a, b]).to_bits(), (0.5 * (a + b)).to_bits());
+    }
+
+    #[test]
+    fn summary_matches_numpy() {
+        // numpy: median 3, quantile .25/.75 = 1.75, 5, std(ddof=1) = 3.095695936834452
+        let s = summary([1.0, 2.0, f64::NAN, 4.0, 8.0]);
+        assert_eq!((s.median, s.q1, s.q3, s.n), (3.0, 1.75, 5.0, 4));
+        assert!((s.sd - 3.095_695_936_834_452).abs() < 1e-14, "{}", s.sd);
+        let one = summary([2.0]);
+        assert_eq!((one.median, one.n), (2.0, 1));
+        assert!(one.sd.is_nan());
+        assert_eq!(summary([]).n, 0);
     }
 
     #[test]

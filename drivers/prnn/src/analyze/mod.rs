@@ -8,7 +8,8 @@
 //! 3. [`pathways`]: the effect of adding each pathway over its 65 pairs.
 //! 4. [`prediction`]: random-forest prediction of the three measures from the seven feature
 //!    subsets, 10-fold cross-validated RMSE (the expensive part, in parallel).
-//! 5. [`tables`]: `analysis_rankings.csv`, `analysis_pathways.csv`, `analysis_prediction.csv`;
+//! 5. [`findings`]: the CCN abstract's numbers beside this run's, with verdicts (`findings.csv`).
+//! 6. [`tables`]: `analysis_rankings.csv`, `analysis_pathways.csv`, `analysis_prediction.csv`;
 //!    [`report`]: `figures/analysis_*.csv` and `analysis.html` ([`figures`] draws what the
 //!    shared chart does not).
 //!
@@ -16,6 +17,7 @@
 //! but the report's "generated" time depends on the clock or the thread count.
 
 pub mod figures;
+pub mod findings;
 mod panels;
 pub mod pathways;
 pub mod prediction;

@@ -1,5 +1,7 @@
-//! The outputs of `prnn analyze`: the three tables of [`super::tables`] and `analysis.html`: facts, the landmark architectures, the ranking, pathway and prediction
-//! tables, and figures — fitness against noise and memory curves per architecture (median
+//! The outputs of `prnn analyze`: the three tables of [`super::tables`], `findings.csv` (the
+//! abstract's claims and this run's verdicts, decided in [`super::findings`]) and
+//! `analysis.html`: facts, the findings, the landmark architectures, the ranking, pathway and
+//! prediction tables, and figures — fitness against noise and memory curves per architecture (median
 //! over its networks) with the four landmarks highlighted, ranking strips, pathway-effect
 //! strips, prediction bars — each figure's data in `figures/analysis_<stem>.csv`.
 
@@ -8,6 +10,7 @@ use std::path::Path;
 
 use wiring_model::prnn::PATHWAYS;
 
+use super::findings::{findings, FindingsInput};
 use super::panels;
 use super::pathways::{PathwayEffect, PAIRS_PER_PATHWAY};
 use super::prediction::{feature_names, PredictionOptions, PredictionOutcome, SUBSETS};
@@ -17,7 +20,7 @@ use super::tables::{pathways_csv, prediction_csv, rankings_csv};
 use super::{group_values, Measure, Network, MEASURES};
 use crate::config::Study;
 use crate::table::Row;
-use wiring_report::{escape, page};
+use wiring_report::{escape, findings_csv, findings_html, page};
 use wiring_run::run_dir::{replace_file, RunDirError};
 
 /// Everything the report shows.
@@ -77,10 +80,18 @@ pub fn write(
         input.effects,
         input.prediction,
     )?;
+    let rows: Vec<Row> = input.networks.iter().map(|n| n.row.clone()).collect();
+    let found = findings(&FindingsInput {
+        task: input.study.config.task.kind,
+        rows: &rows,
+        rankings: input.rankings,
+        threshold: input.threshold,
+    });
+    replace_file(&root.join("findings.csv"), findings_csv(&found).as_bytes())?;
     let html = page(
         &format!("pRNN analysis “{}”", input.study.config.name),
         &facts(input),
-        &notes(input),
+        &(findings_html(&found) + &notes(input)),
         &placed,
     );
     replace_file(report_path, html.as_bytes())

@@ -1,5 +1,6 @@
 //! `sernn analyze DIR`: the structural and functional measures of every finished network at
-//! the analysed epoch, the table `analysis.csv` and the report `analysis.html`.
+//! the analysed epoch, the table `analysis.csv`, the findings `findings.csv` and the report
+//! `analysis.html`.
 //!
 //! Per network (in parallel over networks, each on one thread):
 //! 1. `W_rec` and the other weights after epoch `analysis.epoch` from `weights.npz`;
@@ -19,10 +20,13 @@
 //! thread count or order, so a rerun from scratch writes the same bytes.
 //!
 //! - [`table`]: `analysis.csv` (the columns of `study.csv`, then the measures);
+//! - [`comparison`]: seRNN vs L1 at matched density and mean |W|, the sweet spot;
+//! - [`findings`]: the paper's claims and this run's verdicts (`findings.csv`);
 //! - [`report`]: `analysis.html` and `figures/analysis_*.csv`;
 //! - [`npy`]: `.npy` matrices and `sernn metrics`.
 
 pub mod comparison;
+pub mod findings;
 pub mod npy;
 pub mod report;
 pub mod table;

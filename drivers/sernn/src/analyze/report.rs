@@ -1,19 +1,24 @@
-//! `analysis.html`: each measure against γ for every set side by side (accurate networks), the
-//! matched comparison of the seRNN and L1 sets among accurate networks, and the sweet-spot
-//! window by the spec's rule (computed in [`super::comparison`]). Every figure's data is in `figures/analysis_<name>.csv`, the
+//! `analysis.html`: first the findings table (the paper's claims and this run's verdicts, also
+//! `findings.csv`; decided in [`super::findings`]), then each measure against γ for every set
+//! side by side (accurate networks), the matched comparison of the seRNN and L1 sets among
+//! accurate networks and the sweet-spot window by the spec's rule (computed in
+//! [`super::comparison`]). Every figure's data is in `figures/analysis_<name>.csv`, the
 //! comparison tables in `figures/analysis_matched.csv` and `figures/analysis_sweet_spot.csv`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use super::comparison::{
-    matched, se_and_l1, sweet_spot, window_medians, GammaBin, MatchedBin, SweetSpot,
+    matched, se_and_l1, sweet_spot, GammaBin, Matched, Matching, SweetSpot, ALPHA,
+    SWEET_SPOT_ACCURATE,
 };
+use super::findings::findings;
 use super::table::AnalysisRow;
 use crate::config::{AnalysisConfig, Study};
+use wiring_metrics::stats::Direction;
 use wiring_report::{
-    csv_field, escape, figure_csv, figure_svg, format_p, page, Figure, PlacedFigure, Series,
-    SeriesLabelPosition,
+    escape, figure_csv, figure_svg, findings_csv, findings_html, format_p, page, Figure,
+    PlacedFigure, Series, SeriesLabelPosition,
 };
 use wiring_run::run_dir::{replace_file, RunDirError};
 
@@ -125,45 +130,40 @@ pub fn write(
         ));
     }
     let pair = se_and_l1(study);
-    let spot = pair.as_ref().map(|(se, l1)| sweet_spot(rows, se, l1));
-    if let (Some(spot), Some((se, l1))) = (&spot, &pair) {
+    let matched: Vec<Matched> = pair.as_ref().map_or(vec![], |(se, l1)| {
+        Matching::ALL
+            .iter()
+            .map(|m| matched(rows, se, l1, *m))
+            .collect()
+    });
+    let spot = pair
+        .as_ref()
+        .map(|(se, _)| sweet_spot(rows, se, &matched[0]));
+    if let Some(spot) = &spot {
         let mid = |b: &GammaBin| 0.5 * (b.lo + b.hi);
-        let s = |name: String, f: &dyn Fn(&GammaBin) -> f64| Series {
-            name,
-            points: spot.bins.iter().map(|b| (mid(b), f(b))).collect(),
+        let s = |name: &str, f: &dyn Fn(&GammaBin) -> f64| Series {
+            name: name.into(),
+            points: spot.gamma_bins.iter().map(|b| (mid(b), f(b))).collect(),
         };
         figures.push((
             Figure {
-                stem: "analysis_sweet_spot_q".into(),
-                title: "Sweet spot: median Q per γ bin".into(),
+                stem: "analysis_sweet_spot".into(),
+                title: "Sweet spot: per γ bin of the seRNN set".into(),
                 x_label: "γ (bin centre)".into(),
-                y_label: "median Q (spectral, binary)".into(),
-                series: vec![s(se.clone(), &|b| b.q_se), s(l1.clone(), &|b| b.q_l1)],
-                reference: None,
-                y_range: None,
-                legend: SeriesLabelPosition::UpperRight,
-                scatter: false,
-            },
-            "gamma".into(),
-            "median_q",
-        ));
-        figures.push((
-            Figure {
-                stem: "analysis_sweet_spot_sigma".into(),
-                title: "Sweet spot: median σ per γ bin".into(),
-                x_label: "γ (bin centre)".into(),
-                y_label: "median σ".into(),
+                y_label: "fraction".into(),
                 series: vec![
-                    s(se.clone(), &|b| b.sigma_se),
-                    s(l1.clone(), &|b| b.sigma_l1),
+                    s("accurate", &|b| b.accurate),
+                    s("accurate and in a brain-like density bin", &|b| {
+                        b.accurate * b.brain_like
+                    }),
                 ],
-                reference: None,
-                y_range: None,
-                legend: SeriesLabelPosition::UpperRight,
+                reference: Some((SWEET_SPOT_ACCURATE, "most accurate".into())),
+                y_range: Some((0.0, 1.05)),
+                legend: SeriesLabelPosition::LowerLeft,
                 scatter: false,
             },
             "gamma".into(),
-            "median_sigma",
+            "fraction",
         ));
     }
     let mut placed = Vec::new();
@@ -181,11 +181,20 @@ pub fn write(
             csv_path: csv_rel,
         });
     }
-    let mut notes = format!(
+    let found = findings(
+        rows,
+        pair.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+        &matched,
+        spot.as_ref(),
+    );
+    replace_file(&root.join("findings.csv"), findings_csv(&found).as_bytes())?;
+    let mut notes = findings_html(&found);
+    let _ = writeln!(
+        notes,
         "<p class=\"note\">Weights after epoch {}; binary graph keeps the strongest {}% of |W|; σ from {} random graphs; \
          functional measures on {} noise-free validation trials per network, clustering null of {} permutations. \
          Figures against γ show accurate networks only (validation accuracy ≥ {}). Per-network values: \
-         <a href=\"analysis.csv\">analysis.csv</a>; full measures: <code>networks/&lt;id&gt;/analysis.json</code>.</p>\n",
+         <a href=\"analysis.csv\">analysis.csv</a>; full measures: <code>networks/&lt;id&gt;/analysis.json</code>.</p>",
         analysis.epoch,
         analysis.threshold * 100.0,
         analysis.null_draws,
@@ -195,8 +204,8 @@ pub fn write(
     );
     match (&pair, &spot) {
         (Some((se, l1)), Some(spot)) => {
-            notes.push_str(&matched_table(root, rows, se, l1)?);
-            notes.push_str(&sweet_spot_table(root, rows, spot, se)?);
+            notes.push_str(&matched_tables(root, &matched, se, l1)?);
+            notes.push_str(&sweet_spot_table(root, spot)?);
         }
         _ => notes.push_str(
             "<p class=\"note\">The matched comparison and the sweet spot need an <code>se</code> and an <code>l1</code> set.</p>\n",
@@ -234,78 +243,91 @@ pub fn write(
     replace_file(report_path, html.as_bytes())
 }
 
-/// Matched comparison among accurate networks: equal-width bins of density (fraction of
-/// |w| > 1e-3, pooled over both sets, `clamp(n / 20, 1, 10)` bins), per bin the medians of Q
-/// and σ of each set and the two-sided Mann–Whitney p-values. Writes
-/// `figures/analysis_matched.csv`; returns the HTML table.
-fn matched_table(
+/// The matched comparisons among accurate networks: per matching, a summary row per measure
+/// (testable bins, bins where seRNNs are significantly higher or lower) and the bins' sizes.
+/// Writes every test to `figures/analysis_matched.csv`; returns the HTML.
+fn matched_tables(
     root: &Path,
-    rows: &[AnalysisRow],
+    matched: &[Matched],
     se: &str,
     l1: &str,
 ) -> Result<String, RunDirError> {
-    let mut csv = String::from(
-        "density_lo,density_hi,n_se,n_l1,median_q_se,median_q_l1,p_q,median_sigma_se,median_sigma_l1,p_sigma\n",
-    );
+    let mut csv =
+        String::from("matching,measure,bin,lo,hi,n_se,n_l1,median_se,median_l1,p,q_bh,direction\n");
     let mut html = format!(
-        "<h2>Matched comparison: {} vs {} among accurate networks, by density</h2>\n<table class=\"data\">\n\
-         <tr><th>density (|w| &gt; 1e-3)</th><th>n</th><th>median Q</th><th>p (Q)</th><th>median σ</th><th>p (σ)</th></tr>\n",
+        "<h2>Matched comparison: {} vs {} among accurate networks</h2>\n\
+         <p class=\"note\">Accurate networks of both sets where their values of the matching variable overlap, in \
+         clamp(n/20, 1, 10) bins of equal width (log width for mean |W|); per bin and measure a two-sided Mann–Whitney test \
+         where the sizes can reach p &lt; {ALPHA}, Benjamini–Hochberg over each measure's testable bins. \
+         Every test: <a href=\"figures/analysis_matched.csv\">figures/analysis_matched.csv</a>.</p>\n",
         escape(se),
         escape(l1)
     );
-    for b in matched(rows, se, l1) {
-        let MatchedBin {
-            lo: blo,
-            hi: bhi,
-            n_se,
-            n_l1,
-            q_se: qs,
-            q_l1: ql,
-            p_q: pq,
-            sigma_se: ss,
-            sigma_l1: sl,
-            p_sigma: ps,
-        } = b;
-        let _ = writeln!(
-            csv,
-            "{blo},{bhi},{n_se},{n_l1},{qs},{ql},{pq},{ss},{sl},{ps}"
-        );
-        let _ = writeln!(
+    for m in matched {
+        for t in &m.measures {
+            for (b, bin) in m.bins.iter().enumerate() {
+                let c = &t.tests[b];
+                let direction = match t.directions[b] {
+                    Direction::Higher => "se_higher",
+                    Direction::Lower => "se_lower",
+                    Direction::NotSignificant => "",
+                };
+                let _ = writeln!(
+                    csv,
+                    "{},{},{b},{},{},{},{},{},{},{},{},{direction}",
+                    m.matching.name(),
+                    t.measure,
+                    bin.lo,
+                    bin.hi,
+                    c.n_x,
+                    c.n_y,
+                    c.median_x,
+                    c.median_y,
+                    c.p,
+                    t.q[b]
+                );
+            }
+        }
+        let _ = write!(
             html,
-            "<tr><td>{blo:.3}–{bhi:.3}</td><td>{n_se} / {n_l1}</td><td>{qs:.3} / {ql:.3}</td><td>{}</td><td>{ss:.3} / {sl:.3}</td><td>{}</td></tr>",
-            format_p(pq),
-            format_p(ps)
+            "<h3>Matched on {}</h3>\n<p class=\"note\">Bins (accurate {se} / {l1}): {}</p>\n<table class=\"data\">\n\
+             <tr><th>measure</th><th>testable bins</th><th>{se} higher</th><th>{se} lower</th><th>smallest q</th></tr>\n",
+            m.matching.label(),
+            if m.bins.is_empty() {
+                "none — the sets do not overlap".to_string()
+            } else {
+                m.bins
+                    .iter()
+                    .map(|b| format!("{:.3}–{:.3}: {}/{}", b.lo, b.hi, b.n_se, b.n_l1))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            se = escape(se),
+            l1 = escape(l1),
         );
+        for t in &m.measures {
+            let (testable, higher, lower) = t.tally();
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td>{testable}</td><td>{higher}</td><td>{lower}</td><td>{}</td></tr>",
+                escape(t.label),
+                format_p(t.q.iter().copied().fold(f64::NAN, f64::min))
+            );
+        }
+        html.push_str("</table>\n");
     }
-    html.push_str("</table>\n<p class=\"note\">Pairs are seRNN / L1; p: two-sided Mann–Whitney U. Data: <a href=\"figures/analysis_matched.csv\">figures/analysis_matched.csv</a>.</p>\n");
     replace_file(&root.join("figures/analysis_matched.csv"), csv.as_bytes())?;
     Ok(html)
 }
 
-/// The sweet-spot table and window, with the functional measures of the seRNNs inside and
-/// outside it. Writes `figures/analysis_sweet_spot.csv`.
-fn sweet_spot_table(
-    root: &Path,
-    rows: &[AnalysisRow],
-    spot: &SweetSpot,
-    se: &str,
-) -> Result<String, RunDirError> {
-    let mut csv = String::from(
-        "gamma_lo,gamma_hi,se_networks,se_accurate,median_q_se,median_q_l1,median_sigma_se,median_sigma_l1,qualifies\n",
-    );
-    for b in &spot.bins {
+/// The sweet-spot table: the window, and the γ bins. Writes `figures/analysis_sweet_spot.csv`.
+fn sweet_spot_table(root: &Path, spot: &SweetSpot) -> Result<String, RunDirError> {
+    let mut csv = String::from("gamma_lo,gamma_hi,networks,accurate,brain_like,qualifies\n");
+    for b in &spot.gamma_bins {
         let _ = writeln!(
             csv,
-            "{},{},{},{},{},{},{},{},{}",
-            b.lo,
-            b.hi,
-            b.se_networks,
-            b.se_accurate,
-            b.q_se,
-            b.q_l1,
-            b.sigma_se,
-            b.sigma_l1,
-            b.qualifies
+            "{},{},{},{},{},{}",
+            b.lo, b.hi, b.networks, b.accurate, b.brain_like, b.qualifies
         );
     }
     replace_file(
@@ -313,31 +335,29 @@ fn sweet_spot_table(
         csv.as_bytes(),
     )?;
     let mut html = String::from("<h2>Sweet spot</h2>\n");
+    let brain_like = spot.brain_like_bins.iter().filter(|b| **b).count();
     match spot.window {
-        None => html.push_str(
-            "<p class=\"note\"><strong>No sweet spot:</strong> no γ bin where ≥ 90% of seRNNs are accurate and their median Q and σ exceed the L1 set's.</p>\n",
-        ),
-        Some(window) => {
-            let (lo, hi) = window;
-            let m = window_medians(rows, se, window);
+        None => {
             let _ = writeln!(
                 html,
-                "<p class=\"note\"><strong>γ from {lo:.4} to {hi:.4}.</strong> Accurate {} networks inside / outside: \
-                 mixed selectivity {:.3} / {:.3}, clustering p {:.3} / {:.3}, energy {:.4} / {:.4} (medians).</p>",
-                csv_field(se),
-                m.mixed_selectivity_choice.0,
-                m.mixed_selectivity_choice.1,
-                m.clustering_p.0,
-                m.clustering_p.1,
-                m.energy.0,
-                m.energy.1,
+                "<p class=\"note\"><strong>No sweet spot.</strong> {brain_like} of {} density bins brain-like.</p>",
+                spot.brain_like_bins.len()
+            );
+        }
+        Some((lo, hi)) => {
+            let _ = writeln!(
+                html,
+                "<p class=\"note\"><strong>γ from {lo:.4} to {hi:.4}.</strong> {brain_like} of {} density bins brain-like.</p>",
+                spot.brain_like_bins.len()
             );
         }
     }
     html.push_str(
-        "<p class=\"note\">Our rule: the seRNN γ range is cut into clamp(n/5, 1, 20) equal bins; a bin qualifies when ≥ 90% of its seRNNs are accurate \
-         and the medians of Q (spectral, binary) and σ over its seRNNs exceed those of the L1 networks in the same bin; \
-         the window is the longest contiguous run. Bins: <a href=\"figures/analysis_sweet_spot.csv\">figures/analysis_sweet_spot.csv</a>.</p>\n",
+        "<p class=\"note\">Our rule, on matched sparsity: a density bin of the matched comparison is brain-like when its seRNNs are \
+         significantly more modular (Q, spectral, binary) and more small-world (σ) than its L1 networks (BH q &lt; 0.05 each); the seRNN set, \
+         in order of γ, is cut into clamp(n/5, 1, 20) bins of consecutive networks; a γ bin qualifies when at least half of its networks are accurate \
+         (training fails for a quarter to a third of the networks at every γ below the collapse) and more than half of its accurate networks lie in brain-like density bins; the window is the longest contiguous run. \
+         Bins: <a href=\"figures/analysis_sweet_spot.csv\">figures/analysis_sweet_spot.csv</a>.</p>\n",
     );
     Ok(html)
 }
