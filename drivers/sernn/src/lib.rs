@@ -12,11 +12,13 @@
 //! - [`record`]: one network's `record.json` + `weights.npz`;
 //! - [`table`]: the study table `study.csv`;
 //! - [`report`]: `report.html` and `figures/*.csv`;
+//! - [`ranges`]: `sernn ranges` (where each set stops being dense and collapses; a γ range);
 //! - [`analyze`]: `sernn analyze` (structural and functional measures, `analysis.csv`,
 //!   `analysis.html`) and `sernn metrics` (the structural measures of any `.npy` matrix).
 
 pub mod analyze;
 pub mod config;
+pub mod ranges;
 pub mod record;
 pub mod report;
 pub mod table;
@@ -160,9 +162,11 @@ fn train_and_commit(
     Ok((trained.flops, summary))
 }
 
-/// Builds `study.csv`, `figures/*.csv` and `report.html` in `root` from every record there.
-pub fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
-    let _span = tracing::info_span!("merge").entered();
+/// The stored study of the run directory `root` and the table row of every finished network
+/// (each record checked), by id.
+pub fn read_rows(
+    root: &Path,
+) -> anyhow::Result<(Study, std::collections::BTreeSet<u64>, Vec<table::Row>)> {
     let (dir, study) = study::open_stored::<Study>(root)?;
     let hash = study.config_hash();
     let finished = dir.finished_ids()?;
@@ -173,6 +177,13 @@ pub fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
             .map_err(|problem| dir.corrupt(id, &dir.network_dir(id).join(RECORD_FILE), problem))?;
         rows.push(row);
     }
+    Ok((study, finished, rows))
+}
+
+/// Builds `study.csv`, `figures/*.csv` and `report.html` in `root` from every record there.
+pub fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
+    let _span = tracing::info_span!("merge").entered();
+    let (study, finished, rows) = read_rows(root)?;
     let missing: Vec<u64> = study
         .networks
         .iter()

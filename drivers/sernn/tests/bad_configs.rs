@@ -34,6 +34,19 @@ fn shipped_configs_load() {
     assert_eq!(networks("sernn-paper.toml"), 2002);
     assert_eq!(networks("sernn-supplementary.toml"), 202);
     assert_eq!(networks("sernn-quick.toml"), 40);
+    assert_eq!(networks("sernn-comparison.toml"), 2002);
+    assert_eq!(networks("sernn-probe.toml"), 96);
+    // The comparison differs from the paper only in its name and γ ranges, the L1 one
+    // geometric: ids 1001..2002 run from 1e-4 to 0.04 by a constant ratio.
+    let comparison = Study::load(&configs.join("sernn-comparison.toml")).unwrap();
+    let l1: Vec<f64> = comparison.networks[1001..]
+        .iter()
+        .map(|n| n.regulariser.gamma)
+        .collect();
+    assert_eq!((l1[0], l1[1000]), (1e-4, 0.04));
+    let ratio = (0.04f64 / 1e-4).powf(1.0 / 1000.0);
+    assert!((l1[500] / l1[499] - ratio).abs() < 1e-12);
+    assert_eq!(comparison.networks[1000].regulariser.gamma, 0.6);
     let quick = Study::quick().unwrap();
     assert_eq!(quick.networks.len(), 40);
     // The paper config spells out every default: it is the same study as the defaults.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use wiring_run::cli::{self, Globals, RunArgs};
 use wiring_run::telemetry;
-use wiring_sernn::{analyze, Study};
+use wiring_sernn::{analyze, ranges, Study};
 
 const LONG_ABOUT: &str = "\
 Trains the spatially embedded RNN study (Achterberg et al. 2023): sets of recurrent networks on \
@@ -14,10 +14,14 @@ record per network, a study table and an HTML report.
 
 Without a subcommand, runs the built-in quick study (20 seRNNs + 20 L1 networks, the paper's \
 full recipe) into runs/sernn-quick. Configs for the paper's study and its supplementary sets \
-are in configs/ (sernn-paper.toml, sernn-supplementary.toml, sernn-quick.toml).
+are in configs/ (sernn-comparison.toml: the paper's comparison with ranges that span each \
+set's collapse; sernn-paper.toml: the published ranges; sernn-supplementary.toml, \
+sernn-probe.toml, sernn-quick.toml).
 
 Analysis: `sernn analyze DIR` adds the structural and functional measures of every network \
-(analysis.csv, analysis.html); `sernn metrics --weights W.npy [--coords C.npy]` prints the \
+(analysis.csv, analysis.html) and the paper's findings with verdicts (findings.csv); \
+`sernn ranges DIR` locates where each set stops being dense and collapses (run \
+configs/sernn-probe.toml first) and suggests γ ranges; `sernn metrics --weights W.npy [--coords C.npy]` prints the \
 structural measures of any square matrix as JSON.
 
 A run directory holds: config.toml (the resolved study, written once), manifest*.json (build, \
@@ -58,6 +62,13 @@ enum Command {
     /// Print the structural measures (JSON) of any square connectivity matrix in a .npy file
     /// (float32 or float64; |W| is used, W[i, j] = weight from i to j).
     Metrics(MetricsArgs),
+    /// Where each set of a run (typically a probe over decades: configs/sernn-probe.toml)
+    /// stops being dense and where it collapses, and a γ range that spans dense →
+    /// sparse-but-accurate → collapsed, as a config line to paste.
+    Ranges {
+        /// The run directory.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -124,6 +135,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 },
             };
             println!("{}", analyze::analyze(&opts)?.describe());
+            Ok(())
+        }
+        Some(Command::Ranges { dir }) => {
+            let (_, _, rows) = wiring_sernn::read_rows(&dir)?;
+            if rows.is_empty() {
+                anyhow::bail!(
+                    "{}: no finished network (train some with `sernn run` first)",
+                    dir.display()
+                );
+            }
+            print!("{}", ranges::describe(&ranges::locate(&rows)));
             Ok(())
         }
         Some(Command::Metrics(args)) => {
