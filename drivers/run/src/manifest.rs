@@ -90,13 +90,13 @@ pub fn load(path: &Path) -> Result<Manifest, RunDirError> {
         Ok(text) => serde_json::from_str(&text).map_err(|e| RunDirError::Io {
             path: path.to_path_buf(),
             action: "parse (move the file away to start a new manifest)",
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+            error: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
         Err(source) => Err(RunDirError::Io {
             path: path.to_path_buf(),
             action: "read",
-            source,
+            error: source,
         }),
     }
 }
@@ -106,7 +106,7 @@ pub fn save(path: &Path, manifest: &Manifest) -> Result<(), RunDirError> {
     let mut text = serde_json::to_string_pretty(manifest).map_err(|e| RunDirError::Io {
         path: path.to_path_buf(),
         action: "serialise",
-        source: std::io::Error::other(e.to_string()),
+        error: std::io::Error::other(e.to_string()),
     })?;
     text.push('\n');
     replace_file(path, text.as_bytes())

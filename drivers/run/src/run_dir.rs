@@ -23,12 +23,14 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum RunDirError {
     /// A file-system call failed.
-    #[error("{}: cannot {action}: {source}", .path.display())]
+    ///
+    /// The cause is part of the message and not a `source()`, so that an error chain printed
+    /// with `{:#}` does not say it twice.
+    #[error("{}: cannot {action}: {error}", .path.display())]
     Io {
         path: PathBuf,
         action: &'static str,
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
     /// The directory holds another study.
     #[error(
@@ -58,10 +60,10 @@ pub enum RunDirError {
 }
 
 fn io_err<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> RunDirError + 'a {
-    move |source| RunDirError::Io {
+    move |error| RunDirError::Io {
         path: path.to_path_buf(),
         action,
-        source,
+        error,
     }
 }
 
@@ -146,7 +148,7 @@ impl RunDir {
                     Err(RunDirError::Io {
                         path,
                         action: "create",
-                        source: e,
+                        error: e,
                     })
                 }
             }
@@ -305,7 +307,7 @@ fn read_if_exists(path: &Path) -> Result<Option<String>, RunDirError> {
         Err(source) => Err(RunDirError::Io {
             path: path.to_path_buf(),
             action: "read",
-            source,
+            error: source,
         }),
     }
 }
@@ -332,7 +334,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), RunDirError> {
         RunDirError::Io {
             path: path.to_path_buf(),
             action: "replace",
-            source,
+            error: source,
         }
     })
 }
