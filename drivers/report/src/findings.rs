@@ -73,17 +73,25 @@ pub fn findings_csv(findings: &[Finding]) -> String {
     out
 }
 
+/// `"R reproduced, N not reproduced, T not testable of K claims"`.
+pub fn tally(findings: &[Finding]) -> String {
+    let count = |v: Verdict| findings.iter().filter(|f| f.verdict == v).count();
+    format!(
+        "{} reproduced, {} not reproduced, {} not testable of {} claims",
+        count(Verdict::Reproduced),
+        count(Verdict::NotReproduced),
+        count(Verdict::NotTestable),
+        findings.len()
+    )
+}
+
 /// The findings as the first block of an analysis page: a one-line tally, then the table.
 pub fn findings_html(findings: &[Finding]) -> String {
-    let tally = |v: Verdict| findings.iter().filter(|f| f.verdict == v).count();
     let mut h = format!(
-        "<h2>Findings: the paper's claims in this run</h2>\n<p class=\"note\"><strong>{} reproduced, {} not reproduced, {} not testable</strong> \
-         of {} claims. Data: <a href=\"findings.csv\">findings.csv</a>.</p>\n<table class=\"data findings\">\n\
+        "<h2>Findings: the paper's claims in this run</h2>\n<p class=\"note\"><strong>{}</strong>. \
+         Data: <a href=\"findings.csv\">findings.csv</a>.</p>\n<table class=\"data findings\">\n\
          <tr><th>claim</th><th>paper</th><th>this run</th><th>test</th><th>p</th><th>verdict</th><th>why</th></tr>\n",
-        tally(Verdict::Reproduced),
-        tally(Verdict::NotReproduced),
-        tally(Verdict::NotTestable),
-        findings.len()
+        tally(findings)
     );
     for f in findings {
         let class = match f.verdict {

@@ -21,7 +21,7 @@ pub mod sessions;
 
 pub use chart::{draw_legend, figure_svg, Figure, Series};
 pub use csv::{csv_field, figure_csv};
-pub use findings::{findings_csv, findings_html, median_iqr, Finding, Verdict};
+pub use findings::{findings_csv, findings_html, median_iqr, tally, Finding, Verdict};
 pub use html::{escape, format_p, page, PlacedFigure};
 pub use plotters::prelude::SeriesLabelPosition;
 pub use sessions::session_facts;

@@ -152,6 +152,8 @@ pub struct AnalyzeSummary {
     pub prediction_seconds: f64,
     pub threads: usize,
     pub report: PathBuf,
+    /// The findings' tally ([`wiring_report::tally`]).
+    pub findings: String,
 }
 
 impl AnalyzeSummary {
@@ -196,6 +198,7 @@ impl AnalyzeSummary {
             )),
             Err(why) => lines.push(format!("prediction skipped: {why}")),
         }
+        lines.push(format!("findings: {} (findings.csv)", self.findings));
         lines.push(format!("wrote {}", self.report.display()));
         lines.join("\n")
     }
@@ -316,7 +319,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
     let prediction_seconds = t0.elapsed().as_secs_f64();
 
     let report_path = dir.root().join("analysis.html");
-    report::write(
+    let found = report::write(
         dir.root(),
         &report::AnalysisInput {
             study: &study,
@@ -370,5 +373,6 @@ pub fn analyze(opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
         prediction_seconds,
         threads,
         report: report_path,
+        findings: wiring_report::tally(&found),
     })
 }

@@ -20,7 +20,7 @@ use super::tables::{pathways_csv, prediction_csv, rankings_csv};
 use super::{group_values, Measure, Network, MEASURES};
 use crate::config::Study;
 use crate::table::Row;
-use wiring_report::{escape, findings_csv, findings_html, page};
+use wiring_report::{escape, findings_csv, findings_html, page, Finding};
 use wiring_run::run_dir::{replace_file, RunDirError};
 
 /// Everything the report shows.
@@ -59,7 +59,7 @@ pub fn write(
     root: &Path,
     input: &AnalysisInput<'_>,
     report_path: &Path,
-) -> Result<(), RunDirError> {
+) -> Result<Vec<Finding>, RunDirError> {
     replace_file(
         &root.join("analysis_rankings.csv"),
         rankings_csv(input.rankings.unwrap_or(&[])).as_bytes(),
@@ -94,7 +94,8 @@ pub fn write(
         &(findings_html(&found) + &notes(input)),
         &placed,
     );
-    replace_file(report_path, html.as_bytes())
+    replace_file(report_path, html.as_bytes())?;
+    Ok(found)
 }
 
 fn facts(input: &AnalysisInput<'_>) -> Vec<(String, String)> {

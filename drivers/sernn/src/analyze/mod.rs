@@ -142,22 +142,25 @@ pub struct AnalyzeSummary {
     pub seconds_per_network: Option<f64>,
     pub table: PathBuf,
     pub report: PathBuf,
+    /// The findings' tally ([`wiring_report::tally`]).
+    pub findings: String,
 }
 
 impl AnalyzeSummary {
-    /// One line for the terminal.
+    /// Two lines for the terminal.
     pub fn describe(&self) -> String {
         let per = self.seconds_per_network.map_or(String::new(), |s| {
             format!(", {s:.2} s per network per thread")
         });
         format!(
-            "analysed {} network(s), reused {} of {} in {:.1} s{per}; wrote {} and {}",
+            "analysed {} network(s), reused {} of {} in {:.1} s{per}; wrote {} and {}\nfindings: {} (findings.csv)",
             self.analysed,
             self.reused,
             self.networks,
             self.wall_seconds,
             self.table.display(),
-            self.report.display()
+            self.report.display(),
+            self.findings
         )
     }
 }
@@ -318,7 +321,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
     let table_path = root.join("analysis.csv");
     replace_file(&table_path, table::csv(&rows).as_bytes())?;
     let report_path = root.join("analysis.html");
-    report::write(root, &study, &analysis, &rows, &report_path)?;
+    let found = report::write(root, &study, &analysis, &rows, &report_path)?;
     Ok(AnalyzeSummary {
         networks: records.len(),
         analysed,
@@ -327,6 +330,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
         seconds_per_network: (analysed > 0).then(|| seconds.iter().sum::<f64>() / analysed as f64),
         table: table_path,
         report: report_path,
+        findings: wiring_report::tally(&found),
     })
 }
 

@@ -17,7 +17,7 @@ use super::table::AnalysisRow;
 use crate::config::{AnalysisConfig, Study};
 use wiring_metrics::stats::Direction;
 use wiring_report::{
-    escape, figure_csv, figure_svg, findings_csv, findings_html, format_p, page, Figure,
+    escape, figure_csv, figure_svg, findings_csv, findings_html, format_p, page, Figure, Finding,
     PlacedFigure, Series, SeriesLabelPosition,
 };
 use wiring_run::run_dir::{replace_file, RunDirError};
@@ -66,14 +66,15 @@ const MEASURES: [(&str, &str, &str); 16] = [
     ("energy", "Energy (mean activation)", "mean h"),
 ];
 
-/// Writes the figures' CSVs, the comparison tables and `report_path`.
+/// Writes the figures' CSVs, the comparison tables, `findings.csv` and `report_path`; returns
+/// the findings.
 pub fn write(
     root: &Path,
     study: &Study,
     analysis: &AnalysisConfig,
     rows: &[AnalysisRow],
     report_path: &Path,
-) -> Result<(), RunDirError> {
+) -> Result<Vec<Finding>, RunDirError> {
     let sets = &study.config.sets;
     let series = |x: &dyn Fn(&AnalysisRow) -> f64, col: &str| -> Vec<Series> {
         sets.iter()
@@ -240,7 +241,8 @@ pub fn write(
         &notes,
         &placed,
     );
-    replace_file(report_path, html.as_bytes())
+    replace_file(report_path, html.as_bytes())?;
+    Ok(found)
 }
 
 /// The matched comparisons among accurate networks: per matching, a summary row per measure
