@@ -29,11 +29,24 @@ fn main() {
         })
         .unwrap_or_else(|| std::env::var("PROFILE").unwrap_or_else(|_| "unknown".into()));
     println!("cargo:rustc-env=WIRING_PROFILE={profile}");
-    // Re-run when HEAD moves (only paths that exist, or cargo would re-run every build).
-    for p in ["../.git/HEAD", "../.git/refs/heads", "../.git/packed-refs"] {
-        if Path::new(p).exists() {
-            println!("cargo:rerun-if-changed={p}");
-        }
+    // Re-run when HEAD moves: the checkout's HEAD, and the branch refs of the repository
+    // (shared by every worktree). Asked of git rather than guessed from this crate's depth,
+    // which changes when crates move; only paths that exist (or cargo re-runs every build).
+    let git_dir = output("git", &["rev-parse", "--absolute-git-dir"]);
+    let common_dir = output(
+        "git",
+        &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    );
+    let mut watched = Vec::new();
+    if let Some(d) = &git_dir {
+        watched.push(Path::new(d).join("HEAD"));
+    }
+    if let Some(d) = common_dir.as_ref().or(git_dir.as_ref()) {
+        watched.push(Path::new(d).join("refs/heads"));
+        watched.push(Path::new(d).join("packed-refs"));
+    }
+    for p in watched.iter().filter(|p| p.exists()) {
+        println!("cargo:rerun-if-changed={}", p.display());
     }
     println!("cargo:rerun-if-changed=build.rs");
 }
