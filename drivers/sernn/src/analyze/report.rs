@@ -137,9 +137,12 @@ pub fn write(
             .map(|m| matched(rows, se, l1, *m))
             .collect()
     });
+    // The sweet spot is defined on the density-matched comparison.
+    let by_density = matched.iter().find(|m| m.matching == Matching::Density);
     let spot = pair
         .as_ref()
-        .map(|(se, _)| sweet_spot(rows, se, &matched[0]));
+        .zip(by_density)
+        .map(|((se, _), m)| sweet_spot(rows, se, m));
     if let Some(spot) = &spot {
         let mid = |b: &GammaBin| 0.5 * (b.lo + b.hi);
         let s = |name: &str, f: &dyn Fn(&GammaBin) -> f64| Series {
