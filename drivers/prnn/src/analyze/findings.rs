@@ -19,7 +19,7 @@
 //! direction before correction, the smallest p the seed count allows, the learning-speed
 //! threshold and how many networks never reach it, and the robustness ceiling.
 
-use wiring_metrics::stats::{smallest_attainable_p, summary};
+use wiring_metrics::stats::{median, range, smallest_attainable_p, summary};
 use wiring_report::{Finding, Verdict};
 use wiring_tasks::maze::MazeKind;
 
@@ -142,27 +142,16 @@ pub fn findings(input: &FindingsInput) -> Vec<Finding> {
 }
 
 fn others(input: &FindingsInput, task_reason: &Option<String>) -> Finding {
-    let medians: Vec<(usize, f64)> = group_values(input.rows)
+    let medians: Vec<f64> = group_values(input.rows)
         .iter()
         .filter(|g| landmark(g.architecture).is_none())
-        .map(|g| (g.architecture, summary(g.values(Measure::Fitness)).median))
-        .filter(|(_, m)| !m.is_nan())
+        .map(|g| median(g.values(Measure::Fitness)))
+        .filter(|m| !m.is_nan())
         .collect();
-    let (ours, verdict, reason) = if medians.is_empty() {
-        (
-            "no architecture".to_string(),
-            Verdict::NotTestable,
-            "no non-landmark architecture in this run".to_string(),
-        )
-    } else {
-        let lo = medians.iter().map(|m| m.1).fold(f64::INFINITY, f64::min);
-        let hi = medians
-            .iter()
-            .map(|m| m.1)
-            .fold(f64::NEG_INFINITY, f64::max);
+    let (ours, verdict, reason) = if let Some((lo, hi)) = range(medians.iter().copied()) {
         let below = medians
             .iter()
-            .filter(|m| m.1 < PAPER_OTHERS.0 - RANGE_TOLERANCE)
+            .filter(|m| **m < PAPER_OTHERS.0 - RANGE_TOLERANCE)
             .count();
         let ours = format!("{lo:.3}–{hi:.3} over {} architectures", medians.len());
         let (a, b) = PAPER_OTHERS;
@@ -186,6 +175,12 @@ fn others(input: &FindingsInput, task_reason: &Option<String>) -> Finding {
                 ),
             )
         }
+    } else {
+        (
+            "no architecture".to_string(),
+            Verdict::NotTestable,
+            "no non-landmark architecture in this run".to_string(),
+        )
     };
     Finding {
         claim: "Median fitness of the other architectures".into(),
