@@ -4,14 +4,18 @@
 //!
 //! - `faer`: the fast path. `expm_adjoint/faer` times [`expm_adjoint_last`] alone after an
 //!   `expm` on the same workspace — what training pays for the gradient once the forward ran.
+//! - `taylor`: the matmul-only variant the GPU runs ([`taylor`]: degree-8 Taylor in
+//!   Bader–Blanes–Casas form, scaling and squaring, adjoint by reverse differentiation), here
+//!   through faer; `expm_adjoint/taylor` times [`taylor::adjoint_last`] after its forward.
 //! - `reference`: the scalar `f64` oracle (Taylor series; the adjoint through the `2n × 2n`
 //!   block matrix), at `n = 100` only: it is slow.
 //!
 //! Throughput is `Throughput::Elements(flops)`: the unit is **floating-point operations**, so
 //! criterion's "elem/s" reads as flop/s (GFLOP/s when it prints "Gelem/s"). The count is the
-//! fast path's, from its product count at the degree and scaling this input selects
+//! fast path's (Padé), from its product count at the degree and scaling this input selects
 //! ([`expm_flops`], [`expm_adjoint_flops`]: `2n³` per product, `⅔n³` LU, `2n³` solves). The
-//! reference rows use the same count so the rates compare as speed; the reference really does
+//! taylor and reference rows use the same count so the rates compare as speed (the
+//! Taylor variant's own products are printed on stderr); the reference really does
 //! more arithmetic (≈20 Taylor products, and `8×` that for the block-matrix adjoint).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -21,7 +25,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 use std::time::Duration;
 use wiring_kernels::expm::{
-    expm, expm_adjoint_flops, expm_adjoint_last, expm_flops, reference, ExpmWorkspace,
+    expm, expm_adjoint_flops, expm_adjoint_last, expm_flops, reference, taylor, ExpmWorkspace,
 };
 use wiring_kernels::{Par, Real};
 
@@ -76,12 +80,25 @@ fn bench_type<T: Real>(c: &mut Criterion, n: usize) {
         choice.degree,
         choice.squarings
     );
+    let mut tws = taylor::TaylorWorkspace::<T>::new(n);
+    let s = taylor::expm(&a, &mut e, &mut tws, Par::Seq).expect("taylor expm");
+    eprintln!(
+        "expm {} n={n}: Taylor degree 8, {s} squarings: {} + {} products (Padé: {:.1} + {:.1})",
+        T::NAME,
+        3 + s,
+        8 + 2 * s,
+        expm_flops(n, choice) as f64 / (2 * n * n * n) as f64,
+        expm_adjoint_flops(n, choice) as f64 / (2 * n * n * n) as f64,
+    );
     let id = |variant: &str| BenchmarkId::new(format!("{variant}/{}", T::NAME), n);
 
     let mut group = c.benchmark_group("expm");
     group.throughput(Throughput::Elements(expm_flops(n, choice)));
     group.bench_function(id("faer"), |b| {
         b.iter(|| expm(black_box(&a), &mut e, &mut ws, Par::Seq).expect("expm"))
+    });
+    group.bench_function(id("taylor"), |b| {
+        b.iter(|| taylor::expm(black_box(&a), &mut e, &mut tws, Par::Seq).expect("taylor"))
     });
     if n <= 100 {
         group.bench_function(id("reference"), |b| {
@@ -95,6 +112,12 @@ fn bench_type<T: Real>(c: &mut Criterion, n: usize) {
     expm(&a, &mut e, &mut ws, Par::Seq).expect("expm");
     group.bench_function(id("faer"), |b| {
         b.iter(|| expm_adjoint_last(black_box(&g), &mut out, &mut ws, Par::Seq).expect("adjoint"))
+    });
+    taylor::expm(&a, &mut e, &mut tws, Par::Seq).expect("taylor expm");
+    group.bench_function(id("taylor"), |b| {
+        b.iter(|| {
+            taylor::adjoint_last(black_box(&g), &mut out, &mut tws, Par::Seq).expect("adjoint")
+        })
     });
     if n <= 100 {
         group.bench_function(id("reference"), |b| {

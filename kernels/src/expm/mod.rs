@@ -64,6 +64,12 @@
 //! the result (exact for `exp`: `L(Aᵀ, G) = L(A, Gᵀ)ᵀ`); it re-squares `R_k` from `R₀` rather
 //! than storing every square, so its `s` squaring steps cost three products each (as SciPy's).
 //!
+//! ## The matmul-only variant
+//! [`taylor`](mod@taylor): the degree-8 Taylor polynomial in Bader–Blanes–Casas form (three
+//! products), scaling and squaring, and its adjoint by reverse differentiation of those
+//! products — no solve, so it batches over networks on a GPU. The CUDA backend runs it; on the
+//! CPU it is the second variant the benchmarks pit against this Padé path.
+//!
 //! ## The oracle
 //! [`reference`](mod@reference) is plain scalar Rust in `f64`: a Taylor series with scaling and squaring, and
 //! the adjoint from the `2n × 2n` block matrix `expm([[Aᵀ, G], [0, Aᵀ]])`.
@@ -74,6 +80,7 @@
 
 mod faer;
 pub mod reference;
+pub mod taylor;
 
 use crate::{check_len, KernelError, Par, Real};
 
