@@ -33,18 +33,16 @@ impl Backend {
         }
     }
 
-    /// Whether this build on this machine can run the backend: the CPU always; CUDA not in a
-    /// build without the `cuda` feature (which this workspace does not have yet).
+    /// Whether this build on this machine can run the backend: the CPU always; CUDA when the
+    /// build has the `cuda` feature and GPU 0 opens ([`crate::device::CudaDevice::open`]: a
+    /// driver, a device, NVRTC and cuBLAS).
     ///
     /// # Errors
     /// [`KernelError::BackendUnavailable`] naming the backend and why.
     pub fn check(self) -> Result<(), KernelError> {
         match self {
             Backend::Cpu => Ok(()),
-            Backend::Cuda => Err(KernelError::BackendUnavailable {
-                backend: self.name(),
-                why: "this build has no CUDA backend (not compiled with the `cuda` feature); use \"cpu\"",
-            }),
+            Backend::Cuda => crate::device::CudaDevice::open(0).map(|_| ()),
         }
     }
 }

@@ -17,16 +17,25 @@
 //! hidden global; a study trains many networks in parallel and calls kernels with [`Par::Seq`].
 //!
 //! [`Backend`] names where a study computes (`cpu`, `cuda`) and whether this build can run it.
+//! [`device`] is the GPU half: the [`device::Device`] trait over the real GPU
+//! ([`device::CudaDevice`], cudarc, behind the `cuda` feature) and its host emulation
+//! ([`device::EmulatedDevice`]); each family's `cuda.rs` holds the typed wrappers of its
+//! kernels in `kernels/cuda/*.cu` ([`rnn::cuda`], [`adam::cuda`], [`expm::cuda`], and
+//! [`penalty::cuda`] for the seRNN regularisers' elementwise parts). Those wrappers run on
+//! either device, so they are compiled in every build; only the cudarc device needs the
+//! feature.
 //!
 //! Matrices are dense, row-major slices: element `(i, j)` of an `r × c` matrix is `m[i * c + j]`.
 
 pub mod backend;
 pub mod cpu;
+pub mod device;
 pub mod real;
 
 pub mod adam;
 pub mod expm;
 pub mod lanes;
+pub mod penalty;
 pub mod prnn;
 pub mod rnn;
 
@@ -61,6 +70,10 @@ pub enum KernelError {
         backend: &'static str,
         why: &'static str,
     },
+    /// A device that failed or is missing what it needs (driver, GPU, NVRTC, cuBLAS), or a
+    /// device call that failed; one line.
+    #[error("backend {backend}: {what}")]
+    DeviceFailure { backend: &'static str, what: String },
     /// A call that continues an earlier call found no state from it (e.g. an adjoint before
     /// its forward).
     #[error("{op}: {what}")]

@@ -24,6 +24,7 @@
 //! adds (no FMA), in `T`. The `Simd` variant performs the same IEEE operations lane-wise
 //! (`+ − × ÷ √` are correctly rounded in both), so it is bit-identical to `Reference`.
 
+pub mod cuda;
 mod reference;
 mod simd;
 
@@ -109,7 +110,7 @@ pub(crate) struct StepConsts<T> {
 }
 
 impl<T: Real> StepConsts<T> {
-    fn new(hp: &AdamParams, t: u64) -> Self {
+    pub(crate) fn new(hp: &AdamParams, t: u64) -> Self {
         let bc1 = 1.0 - hp.beta1.powf(t as f64);
         let bc2 = 1.0 - hp.beta2.powf(t as f64);
         let step_size = match hp.form {

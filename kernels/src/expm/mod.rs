@@ -78,6 +78,7 @@
 //! `expm(A)` itself overflows (e.g. an eigenvalue ≳ 88 in `f32`) the output holds infinities,
 //! and NaNs where the squarings meet `inf · 0`; the call still returns `Ok`.
 
+pub mod cuda;
 mod faer;
 pub mod reference;
 pub mod taylor;

@@ -40,6 +40,7 @@
 //! and the `δ` recursion) or output rows of a gradient (each element keeps its sequential
 //! accumulation order). Results are bit-identical for [`Par::Seq`] and any thread count.
 
+pub mod cuda;
 mod faer;
 mod reference;
 mod simd;
