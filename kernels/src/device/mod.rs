@@ -10,7 +10,7 @@
 //!   the orchestration (layouts, leading dimensions, strides, which kernel runs when).
 //!
 //! Memory is a set of typed buffers ([`Buf`]: a handle, its element type and length) owned by
-//! the device. Work is queued in order on one stream: [`Device::gemm`] and the kernel launches;
+//! the device. Work is queued in order on one stream: [`gemm`] and the kernel launches;
 //! [`Device::download`] waits for it. Each kernel has one safe, typed wrapper in its family's
 //! `cuda.rs` (e.g. [`crate::rnn::cuda`]) that checks every extent against the buffers before
 //! [`Device::launch`] — the only entry to a kernel.

@@ -27,7 +27,7 @@ use wiring_tasks::goal_choice::GoalChoice;
 
 pub use regulariser::{RegulariserKind, RegulariserSpec};
 pub use space::Space;
-pub use train::train;
+pub use train::{train, train_population, Member};
 
 use crate::ModelError;
 

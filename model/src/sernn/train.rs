@@ -12,15 +12,23 @@ use super::{EpochLog, Recipe, RegulariserSpec, Space, TrainOptions, TrainedNetwo
 use crate::rng::{stream, NetworkSeeds};
 use crate::ModelError;
 
-/// Trains one network with `recipe` and regulariser `reg` on units placed in `space`.
+/// One network of a population: its regulariser and its seeds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Member {
+    pub regulariser: RegulariserSpec,
+    pub seeds: NetworkSeeds,
+}
+
+/// Trains one network with `recipe` and regulariser `reg` on units placed in `space`, on the
+/// CPU ([`CpuEngine`] with the RNN kernel of `opts`).
 ///
 /// Random streams (all from [`crate::rng::stream`] with the network's seeds): `"init"` draws the
 /// weights, `"data"` the training, validation and test trials (in that order), `"noise"` the
 /// input noise of every training batch. Per epoch the 40 batches run in a fixed order; each
 /// batch: noisy inputs → forward → cross-entropy → BPTT → + regulariser gradient → Adam
-/// (Keras form), each on the network's engine ([`super::engine`]; the CPU's, with the RNN
-/// kernel of `opts`). After each epoch the validation set is evaluated without noise and the
-/// weights are snapshotted. `on_epoch` sees every [`EpochLog`] (epoch 0 = untrained) as it is made.
+/// (Keras form). After each epoch the validation set is evaluated without noise and the
+/// weights are snapshotted. `on_epoch` sees every [`EpochLog`] (epoch 0 = untrained) as it is
+/// made. [`train_population`] is the same for many networks on any engine.
 pub fn train(
     recipe: &Recipe,
     reg: &RegulariserSpec,
@@ -31,6 +39,30 @@ pub fn train(
 ) -> Result<TrainedNetwork, ModelError> {
     recipe.validate()?;
     reg.validate()?;
+    check_space(recipe, space)?;
+    let regulariser = Regulariser::<f32>::new(*reg, &space.distance(1.0), recipe.n_hidden)?;
+    let mut engine = CpuEngine::new(
+        opts.rnn,
+        recipe.n_hidden,
+        recipe.task.steps(),
+        recipe.batch_size,
+        vec![regulariser],
+    );
+    let member = Member {
+        regulariser: *reg,
+        seeds,
+    };
+    let mut results = train_population(recipe, &[member], space, &mut engine, &mut |_, log| {
+        on_epoch(log)
+    })?;
+    results.pop().unwrap_or(Err(ModelError::InvalidField {
+        field: "networks",
+        expected: "one result per network",
+        got: "none".into(),
+    }))
+}
+
+fn check_space(recipe: &Recipe, space: &Space) -> Result<(), ModelError> {
     let n = recipe.n_hidden;
     if space.len() != n {
         return Err(ModelError::InvalidField {
@@ -39,28 +71,59 @@ pub fn train(
             got: format!("{} points for n_hidden = {n}", space.len()),
         });
     }
-    let _span = tracing::info_span!(
-        "network",
-        id = seeds.network_id,
-        kind = reg.kind.name(),
-        gamma = reg.gamma
-    )
-    .entered();
+    Ok(())
+}
+
+/// One network's data and running state during [`train_population`].
+struct Run {
+    member: Member,
+    train_set: TrialSet,
+    val_set: TrialSet,
+    test_set: TrialSet,
+    noise_rng: rand_xoshiro::Xoshiro256PlusPlus,
+    wiring_distance: Vec<f64>,
+    snapshots: Vec<super::Snapshot>,
+    wiring: Vec<WiringStats>,
+    epochs: Vec<EpochLog>,
+    flops: u64,
+    /// Set when the network's loss stopped being finite; it trains on with the others (its
+    /// numbers never mix with theirs) and reports this error.
+    failed: Option<ModelError>,
+}
+
+/// Trains the networks `members` (all with `recipe`, on units placed in `space`) together on
+/// `engine`, which must hold one network per member with its regulariser: the recipe of
+/// [`train`] for each, batch by batch in lockstep. Each network's streams, data and noise are
+/// its own, so its result does not depend on which networks share the population.
+/// `on_epoch` sees each network's index and [`EpochLog`] as it is made. Returns one result
+/// per member; a network whose loss is not finite gets [`ModelError::NonFinite`] and the
+/// others carry on.
+pub fn train_population(
+    recipe: &Recipe,
+    members: &[Member],
+    space: &Space,
+    engine: &mut impl SernnEngine,
+    on_epoch: &mut dyn FnMut(usize, &EpochLog),
+) -> Result<Vec<Result<TrainedNetwork, ModelError>>, ModelError> {
+    recipe.validate()?;
+    check_space(recipe, space)?;
+    let p = members.len();
+    if engine.networks() != p || engine.batch() < recipe.batch_size {
+        return Err(ModelError::InvalidField {
+            field: "networks",
+            expected: "an engine with one network per member and room for a batch",
+            got: format!(
+                "{} networks (batch {}) for {p} members (batch {})",
+                engine.networks(),
+                engine.batch(),
+                recipe.batch_size
+            ),
+        });
+    }
+    let n = recipe.n_hidden;
     let task = recipe.task;
     let steps = task.steps();
-    let (variant, batch) = (opts.rnn, recipe.batch_size);
-    // The regulariser powers the Euclidean distances itself; the wiring statistics use the
-    // same powered D as the penalty.
-    let mut regulariser = Regulariser::<f32>::new(*reg, &space.distance(1.0), n)?;
-    let wiring_distance = space.distance(reg.distance_power);
-
-    let mut init_rng = stream(seeds.study_seed, seeds.network_id, "init");
-    let mut params = Params::<f32>::init(n, &mut init_rng);
-    let mut data_rng = stream(seeds.study_seed, seeds.network_id, "data");
-    let train_set = task.sample(&mut data_rng, recipe.n_train, recipe.shuffle_labels);
-    let val_set = task.sample(&mut data_rng, recipe.n_validation, false);
-    let test_set = task.sample(&mut data_rng, recipe.n_test, false);
-    let mut noise_rng = stream(seeds.study_seed, seeds.network_id, "noise");
+    let batch = recipe.batch_size;
     let noise = Normal::new(0.0f32, recipe.input_noise_std as f32).map_err(|_| {
         ModelError::InvalidField {
             field: "input_noise_std",
@@ -68,10 +131,41 @@ pub fn train(
             got: recipe.input_noise_std.to_string(),
         }
     })?;
-
-    let mut engine = CpuEngine::new(variant, n, steps, batch);
+    let mut params = Vec::with_capacity(p);
+    let mut runs = Vec::with_capacity(p);
+    for m in members {
+        m.regulariser.validate()?;
+        let seeds = m.seeds;
+        let mut init_rng = stream(seeds.study_seed, seeds.network_id, "init");
+        params.push(Params::<f32>::init(n, &mut init_rng));
+        let mut data_rng = stream(seeds.study_seed, seeds.network_id, "data");
+        let train_set = task.sample(&mut data_rng, recipe.n_train, recipe.shuffle_labels);
+        let val_set = task.sample(&mut data_rng, recipe.n_validation, false);
+        let test_set = task.sample(&mut data_rng, recipe.n_test, false);
+        runs.push(Run {
+            member: *m,
+            train_set,
+            val_set,
+            test_set,
+            noise_rng: stream(seeds.study_seed, seeds.network_id, "noise"),
+            // The regulariser powers the Euclidean distances itself; the wiring statistics
+            // use the same powered D as the penalty.
+            wiring_distance: space.distance(m.regulariser.distance_power),
+            snapshots: Vec::new(),
+            wiring: Vec::new(),
+            epochs: Vec::new(),
+            flops: 0,
+            failed: None,
+        });
+    }
+    let _span = tracing::info_span!("population", networks = p).entered();
     engine.load(&params)?;
-    let mut x = vec![0.0f32; steps * batch * N_INPUTS];
+    let per_x = steps * batch * N_INPUTS;
+    let mut x = vec![0.0f32; p * per_x];
+    let mut labels = vec![0u8; p * batch];
+    let mut stats = vec![BatchStats::default(); p];
+    let mut penalties = vec![0.0f64; p];
+    let mut reg_flops = vec![0u64; p];
     let adam_hp = AdamParams {
         lr: recipe.learning_rate,
         beta1: recipe.beta1,
@@ -79,7 +173,6 @@ pub fn train(
         epsilon: recipe.epsilon,
         form: AdamForm::Keras,
     };
-    let mut flops = 0u64;
     let count_eval = |trials: usize| {
         let shape = rnn::RnnShape {
             steps,
@@ -90,57 +183,60 @@ pub fn train(
         rnn::forward_flops(shape) + network::readout_flops(trials, n, false)
     };
 
-    let mut snapshots = vec![params.snapshot()];
-    let mut wiring = vec![wiring_stats(&params.w_rec, &wiring_distance)];
-    let (val0, run) = evaluate(&mut engine, task, &val_set, &mut x)?;
-    flops += count_eval(1) * run as u64;
-    let penalty0 = regulariser.penalty(&params.w_rec)?;
-    flops += regulariser.last_flops();
-    let mut epochs = vec![EpochLog {
-        epoch: 0,
-        train_loss: None,
-        train_cross_entropy: None,
-        train_accuracy: None,
-        val_loss: val0.cross_entropy + penalty0,
-        val_cross_entropy: val0.cross_entropy,
-        val_accuracy: val0.correct as f64 / val0.trials as f64,
-        penalty: penalty0,
-    }];
-    on_epoch(&epochs[0]);
+    for (run, prm) in runs.iter_mut().zip(&params) {
+        run.snapshots.push(prm.snapshot());
+        run.wiring
+            .push(wiring_stats(&prm.w_rec, &run.wiring_distance));
+    }
+    let val0 = evaluate(engine, task, &runs, |r| &r.val_set, &mut x)?;
+    engine.penalty(&mut penalties)?;
+    engine.regulariser_flops(&mut reg_flops);
+    for (i, run) in runs.iter_mut().enumerate() {
+        let (val, evaluated) = val0[i];
+        run.flops += count_eval(1) * evaluated as u64 + reg_flops[i];
+        let log = EpochLog {
+            epoch: 0,
+            train_loss: None,
+            train_cross_entropy: None,
+            train_accuracy: None,
+            val_loss: val.cross_entropy + penalties[i],
+            val_cross_entropy: val.cross_entropy,
+            val_accuracy: val.correct as f64 / val.trials as f64,
+            penalty: penalties[i],
+        };
+        on_epoch(i, &log);
+        run.epochs.push(log);
+    }
 
     let mut adam_t = 0u64;
     for epoch in 1..=recipe.epochs {
         let _epoch_span = tracing::debug_span!("epoch", epoch).entered();
-        let (mut loss_sum, mut ce_sum, mut correct, mut seen, mut n_batches) =
-            (0.0f64, 0.0f64, 0usize, 0usize, 0usize);
+        let mut sums = vec![(0.0f64, 0.0f64, 0usize, 0usize, 0usize); p];
         for (batch_index, start) in (0..recipe.n_train).step_by(batch).enumerate() {
             let end = (start + batch).min(recipe.n_train);
-            let problems = &train_set.problems[start..end];
-            let labels = &train_set.labels[start..end];
-            let xb = &mut x[..steps * problems.len() * N_INPUTS];
-            task.fill_inputs(problems, xb);
-            if recipe.input_noise_std > 0.0 {
-                for v in xb.iter_mut() {
-                    *v += noise.sample(&mut noise_rng);
+            let trials = end - start;
+            let len = steps * trials * N_INPUTS;
+            for (i, run) in runs.iter_mut().enumerate() {
+                let problems = &run.train_set.problems[start..end];
+                labels[i * trials..(i + 1) * trials]
+                    .copy_from_slice(&run.train_set.labels[start..end]);
+                let xb = &mut x[i * len..(i + 1) * len];
+                task.fill_inputs(problems, xb);
+                if recipe.input_noise_std > 0.0 {
+                    for v in xb.iter_mut() {
+                        *v += noise.sample(&mut run.noise_rng);
+                    }
                 }
             }
-            let stats = {
+            {
                 let _s = tracing::trace_span!("task_gradient").entered();
-                engine.task_gradient(xb, labels)?
-            };
-            let penalty = {
-                let _s = tracing::trace_span!("regulariser").entered();
-                engine.regulariser_gradient(&mut regulariser)?
-            };
-            let loss = stats.cross_entropy + penalty;
-            if !loss.is_finite() {
-                return Err(ModelError::NonFinite {
-                    network_id: seeds.network_id,
-                    what: "training loss",
-                    epoch,
-                    batch: batch_index,
-                });
+                engine.task_gradient(&x[..p * len], &labels[..p * trials], &mut stats)?;
             }
+            {
+                let _s = tracing::trace_span!("regulariser").entered();
+                engine.regulariser_gradient(&mut penalties)?;
+            }
+            engine.regulariser_flops(&mut reg_flops);
             adam_t += 1;
             {
                 let _s = tracing::trace_span!("adam").entered();
@@ -148,100 +244,160 @@ pub fn train(
             }
             let shape = rnn::RnnShape {
                 steps,
-                batch: problems.len(),
+                batch: trials,
                 n_in: N_INPUTS,
                 n_hidden: n,
             };
-            flops += rnn::forward_flops(shape)
-                + rnn::backward_flops(shape)
-                + network::readout_flops(problems.len(), n, true)
-                + regulariser.last_flops();
-            loss_sum += loss;
-            ce_sum += stats.cross_entropy;
-            correct += stats.correct;
-            seen += stats.trials;
-            n_batches += 1;
+            for (i, run) in runs.iter_mut().enumerate() {
+                let loss = stats[i].cross_entropy + penalties[i];
+                if !loss.is_finite() && run.failed.is_none() {
+                    run.failed = Some(ModelError::NonFinite {
+                        network_id: run.member.seeds.network_id,
+                        what: "training loss",
+                        epoch,
+                        batch: batch_index,
+                    });
+                }
+                run.flops += rnn::forward_flops(shape)
+                    + rnn::backward_flops(shape)
+                    + network::readout_flops(trials, n, true)
+                    + reg_flops[i];
+                let s = &mut sums[i];
+                s.0 += loss;
+                s.1 += stats[i].cross_entropy;
+                s.2 += stats[i].correct;
+                s.3 += stats[i].trials;
+                s.4 += 1;
+            }
+            if runs.iter().all(|r| r.failed.is_some()) {
+                // Nothing left to train: every network reports its error now.
+                return Ok(runs.into_iter().filter_map(|r| r.failed.map(Err)).collect());
+            }
         }
         let val = {
             let _s = tracing::debug_span!("validation").entered();
-            evaluate(&mut engine, task, &val_set, &mut x)?
+            evaluate(engine, task, &runs, |r| &r.val_set, &mut x)?
         };
-        let (val, run) = val;
-        flops += count_eval(1) * run as u64;
         engine.store(&mut params)?;
-        let penalty = regulariser.penalty(&params.w_rec)?;
-        flops += regulariser.last_flops();
-        let log = EpochLog {
-            epoch,
-            train_loss: Some(loss_sum / n_batches as f64),
-            train_cross_entropy: Some(ce_sum / n_batches as f64),
-            train_accuracy: Some(correct as f64 / seen as f64),
-            val_loss: val.cross_entropy + penalty,
-            val_cross_entropy: val.cross_entropy,
-            val_accuracy: val.correct as f64 / val.trials as f64,
-            penalty,
-        };
-        on_epoch(&log);
-        epochs.push(log);
-        snapshots.push(params.snapshot());
-        wiring.push(wiring_stats(&params.w_rec, &wiring_distance));
+        engine.penalty(&mut penalties)?;
+        engine.regulariser_flops(&mut reg_flops);
+        for (i, run) in runs.iter_mut().enumerate() {
+            let ((val, evaluated), s) = (val[i], sums[i]);
+            run.flops += count_eval(1) * evaluated as u64 + reg_flops[i];
+            let log = EpochLog {
+                epoch,
+                train_loss: Some(s.0 / s.4 as f64),
+                train_cross_entropy: Some(s.1 / s.4 as f64),
+                train_accuracy: Some(s.2 as f64 / s.3 as f64),
+                val_loss: val.cross_entropy + penalties[i],
+                val_cross_entropy: val.cross_entropy,
+                val_accuracy: val.correct as f64 / val.trials as f64,
+                penalty: penalties[i],
+            };
+            if run.failed.is_none() {
+                on_epoch(i, &log);
+            }
+            run.epochs.push(log);
+            run.snapshots.push(params[i].snapshot());
+            run.wiring
+                .push(wiring_stats(&params[i].w_rec, &run.wiring_distance));
+        }
     }
-    let (test_accuracy, test_cross_entropy) = if test_set.is_empty() {
-        (None, None)
+    let test = if recipe.n_test == 0 {
+        None
     } else {
-        let (test, run) = evaluate(&mut engine, task, &test_set, &mut x)?;
-        flops += count_eval(1) * run as u64;
-        (
-            Some(test.correct as f64 / test.trials as f64),
-            Some(test.cross_entropy),
-        )
+        Some(evaluate(engine, task, &runs, |r| &r.test_set, &mut x)?)
     };
-    Ok(TrainedNetwork {
-        snapshots,
-        wiring,
-        epochs,
-        test_accuracy,
-        test_cross_entropy,
-        flops,
-    })
+    Ok(runs
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut run)| {
+            if let Some(e) = run.failed {
+                return Err(e);
+            }
+            let (test_accuracy, test_cross_entropy) = match &test {
+                Some(t) => {
+                    let (s, evaluated) = t[i];
+                    run.flops += count_eval(1) * evaluated as u64;
+                    (
+                        Some(s.correct as f64 / s.trials as f64),
+                        Some(s.cross_entropy),
+                    )
+                }
+                None => (None, None),
+            };
+            Ok(TrainedNetwork {
+                snapshots: run.snapshots,
+                wiring: run.wiring,
+                epochs: run.epochs,
+                test_accuracy,
+                test_cross_entropy,
+                flops: run.flops,
+            })
+        })
+        .collect())
 }
 
-/// Noise-free forward pass over a whole trial set: its mean cross-entropy and accuracy, and
-/// the trials actually run (for the flop count).
+/// Noise-free forward pass over a whole trial set of every network: each network's mean
+/// cross-entropy and accuracy, and the trials actually run for it (for the flop count).
 ///
 /// The trials are drawn from the task's eight problems and carry no noise, so a trial's output
 /// is its problem's: each distinct (problem, label) pair is run once, as a batch of one, and
 /// weighted by how many trials of the set hold it — the same statistics as running every
 /// trial at ≤ 8 trials' arithmetic (32 with shuffled labels), the mean cross-entropy summed in
-/// another order (`Σ_pairs count · CE_pair / trials`).
+/// another order (`Σ_pairs count · CE_pair / trials`). In a population every pair some
+/// network holds is run for all; a network counts only its own.
 fn evaluate(
     engine: &mut impl SernnEngine,
     task: GoalChoice,
-    set: &TrialSet,
+    runs: &[Run],
+    set_of: impl Fn(&Run) -> &TrialSet,
     x: &mut [f32],
-) -> Result<(BatchStats, usize), ModelError> {
+) -> Result<Vec<(BatchStats, usize)>, ModelError> {
     let steps = task.steps();
-    // Counts of each (problem, label) pair, in a fixed order.
-    let mut counts = [[0usize; 256]; PROBLEMS.len()];
-    for (&p, &label) in set.problems.iter().zip(&set.labels) {
-        counts[usize::from(p)][usize::from(label)] += 1;
-    }
-    let mut total = BatchStats::default();
-    let mut ce = 0.0;
-    let mut run = 0;
-    for (problem, row) in counts.iter().enumerate() {
-        for (label, &count) in row.iter().enumerate().filter(|(_, &c)| c > 0) {
-            let xb = &mut x[..steps * N_INPUTS];
-            task.fill_inputs(&[problem as u8], xb);
-            let s = engine.forward(xb, &[label as u8])?;
-            ce += s.cross_entropy * count as f64;
-            total.correct += s.correct * count;
-            total.trials += count;
-            run += 1;
+    let p = runs.len();
+    // Counts of each (problem, label) pair per network, in a fixed order.
+    let counts: Vec<Vec<[usize; 256]>> = runs
+        .iter()
+        .map(|run| {
+            let set = set_of(run);
+            let mut c = vec![[0usize; 256]; PROBLEMS.len()];
+            for (&pr, &label) in set.problems.iter().zip(&set.labels) {
+                c[usize::from(pr)][usize::from(label)] += 1;
+            }
+            c
+        })
+        .collect();
+    let mut out = vec![(BatchStats::default(), 0usize); p];
+    let mut ce = vec![0.0f64; p];
+    let mut stats = vec![BatchStats::default(); p];
+    let len = steps * N_INPUTS;
+    for problem in 0..PROBLEMS.len() {
+        for label in 0..256 {
+            if counts.iter().all(|c| c[problem][label] == 0) {
+                continue;
+            }
+            for i in 0..p {
+                task.fill_inputs(&[problem as u8], &mut x[i * len..(i + 1) * len]);
+            }
+            let labels = vec![label as u8; p];
+            engine.forward(&x[..p * len], &labels, &mut stats)?;
+            for i in 0..p {
+                let count = counts[i][problem][label];
+                if count == 0 {
+                    continue;
+                }
+                ce[i] += stats[i].cross_entropy * count as f64;
+                out[i].0.correct += stats[i].correct * count;
+                out[i].0.trials += count;
+                out[i].1 += 1;
+            }
         }
     }
-    total.cross_entropy = ce / total.trials.max(1) as f64;
-    Ok((total, run))
+    for (o, c) in out.iter_mut().zip(ce) {
+        o.0.cross_entropy = c / o.0.trials.max(1) as f64;
+    }
+    Ok(out)
 }
 
 /// Sparsity and wiring cost of `W_rec` against the (powered) distance matrix.

@@ -1,47 +1,82 @@
-//! The engine under seRNN training: where a network's parameters, gradients and Adam moments
-//! live and its kernels run, behind one trait ([`SernnEngine`]) with one implementation per
-//! backend — today the CPU ([`CpuEngine`]: the RNN kernel variant of the config, faer's
-//! matrix exponential, the SIMD Adam).
+//! The engine under seRNN training: where a population of networks' parameters, gradients,
+//! Adam moments and regularisers live and their kernels run, behind one trait
+//! ([`SernnEngine`]) with one implementation per backend —
 //!
-//! Training ([`super::train`]) is written once over the trait: it draws the trials and the
-//! input noise from the network's streams and hands each batch to the engine, which computes
-//! the task gradient, adds the regulariser's, and takes the Adam step on the parameters it
-//! holds; [`SernnEngine::store`] reads them back for the snapshots. The order of operations,
-//! and so every number, is the trait's contract, not the backend's.
+//! - [`CpuEngine`]: the CPU (the RNN kernel variant of the config, faer's Padé matrix
+//!   exponential, the SIMD Adam), one network after another on the calling thread; the study
+//!   runs one network per engine and many engines in parallel;
+//! - [`DeviceEngine`]: a whole population in lockstep on a [`Device`](wiring_kernels::device::Device)
+//!   (the GPU, or its host emulation in tests): strided-batched GEMMs per step, the custom
+//!   kernels of `kernels/cuda`, the batched matmul-only matrix exponential, weights and Adam
+//!   state resident on the device.
+//!
+//! Training ([`super::train_population`]) is written once over the trait: it draws every
+//! network's trials and input noise from that network's streams and hands each batch of all
+//! networks to the engine, which computes the task gradients, adds the regularisers', and
+//! takes the Adam step on the parameters it holds. The order of operations is the trait's
+//! contract; backends differ only in rounding.
+//!
+//! Arrays of a population are network after network: `x` is `networks × (steps × trials ×
+//! 8)` (time-major within a network), `labels` `networks × trials`.
 
 mod cpu;
+mod device;
 
 pub use cpu::CpuEngine;
+pub use device::DeviceEngine;
 
 use wiring_kernels::adam::AdamParams;
 
 use super::network::{BatchStats, Params};
-use super::regulariser::Regulariser;
 use crate::ModelError;
 
-/// One network's training computations (see the module docs).
+/// A population's training computations (see the module docs).
 pub trait SernnEngine {
-    /// Trials per forward pass (a longer trial set is evaluated in chunks of this many).
+    /// Networks in the population.
+    fn networks(&self) -> usize;
+
+    /// Trials per forward pass, at most (a longer trial set is evaluated in chunks).
     fn batch(&self) -> usize;
 
-    /// Takes the network's parameters.
-    fn load(&mut self, params: &Params<f32>) -> Result<(), ModelError>;
+    /// Takes every network's parameters (one per network); the Adam moments start at zero.
+    fn load(&mut self, params: &[Params<f32>]) -> Result<(), ModelError>;
 
-    /// Writes the engine's parameters into `params`.
-    fn store(&self, params: &mut Params<f32>) -> Result<(), ModelError>;
+    /// Writes the engine's parameters into `params` (one per network).
+    fn store(&mut self, params: &mut [Params<f32>]) -> Result<(), ModelError>;
 
-    /// A noise-free forward pass of `x` (`steps × trials × 7`, time-major) against
-    /// `labels`: cross-entropy and accuracy, no gradient.
-    fn forward(&mut self, x: &[f32], labels: &[u8]) -> Result<BatchStats, ModelError>;
+    /// Writes the gradient of the last [`SernnEngine::task_gradient`] (plus
+    /// [`SernnEngine::regulariser_gradient`] when it ran) into `grads` (one per network).
+    fn store_gradients(&mut self, grads: &mut [Params<f32>]) -> Result<(), ModelError>;
 
-    /// Forward, cross-entropy and BPTT of one batch: the task's gradient of every parameter,
-    /// kept in the engine (replacing the last one).
-    fn task_gradient(&mut self, x: &[f32], labels: &[u8]) -> Result<BatchStats, ModelError>;
+    /// A noise-free forward pass of every network's `x` against its `labels`: each network's
+    /// cross-entropy and accuracy into `stats`, no gradient.
+    fn forward(
+        &mut self,
+        x: &[f32],
+        labels: &[u8],
+        stats: &mut [BatchStats],
+    ) -> Result<(), ModelError>;
 
-    /// Adds the regulariser's gradient to the recurrent weights' gradient; returns the
-    /// penalty.
-    fn regulariser_gradient(&mut self, reg: &mut Regulariser<f32>) -> Result<f64, ModelError>;
+    /// Forward, cross-entropy and BPTT of one batch per network: the task's gradient of every
+    /// parameter, kept in the engine (replacing the last one).
+    fn task_gradient(
+        &mut self,
+        x: &[f32],
+        labels: &[u8],
+        stats: &mut [BatchStats],
+    ) -> Result<(), ModelError>;
 
-    /// Adam step `t` (1 for the first) of every parameter array with the gradient.
+    /// Adds each network's regulariser gradient to its recurrent weights' gradient; writes
+    /// the penalties.
+    fn regulariser_gradient(&mut self, penalties: &mut [f64]) -> Result<(), ModelError>;
+
+    /// Each network's penalty `R(W_rec)` at its current weights.
+    fn penalty(&mut self, penalties: &mut [f64]) -> Result<(), ModelError>;
+
+    /// Floating-point operations of each network's last regulariser call (they depend on the
+    /// matrix exponential's scaling).
+    fn regulariser_flops(&self, flops: &mut [u64]);
+
+    /// Adam step `t` (1 for the first) of every parameter array of every network.
     fn adam_step(&mut self, hp: &AdamParams, t: u64) -> Result<(), ModelError>;
 }
