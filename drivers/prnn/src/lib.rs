@@ -75,6 +75,10 @@ impl StudyDriver for Study {
     fn backend(&self) -> wiring_kernels::Backend {
         self.config.compute.backend
     }
+    fn with_backend(mut self, backend: wiring_kernels::Backend) -> Self {
+        self.config.compute.backend = backend;
+        self
+    }
     fn from_stored(text: &str, dir: &RunDir) -> anyhow::Result<Self> {
         let path = dir.config_path();
         Ok(Study::from_toml(text, &path.display().to_string())?)
@@ -99,6 +103,7 @@ impl StudyDriver for Study {
         let work = Work {
             flops: 0,
             episodes: self.config.training.episodes as u64,
+            device_peak_bytes: 0,
         };
         train_unit(dir, self, unit, progress)
             .into_iter()

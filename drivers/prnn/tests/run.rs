@@ -255,6 +255,23 @@ fn binary_runs_merges_and_reports_errors_on_one_line() {
         "a config given twice is a usage error"
     );
 
+    // The pRNN study has no CUDA engine yet: `--backend cuda` is refused in one line, in any
+    // build, nothing written.
+    let refused = Command::new(prnn)
+        .args(["run", "-q", "--backend", "cuda", "--out"])
+        .arg(tmp.path().join("cuda"))
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("compute.backend = \"cuda\": the pRNN study has no cuda engine yet"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("cuda").exists());
+
     let bad = tmp.path().join("bad.toml");
     fs::write(&bad, "version = 1\narchitectures = [200]\n").unwrap();
     assert_run_refused(

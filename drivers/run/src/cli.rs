@@ -41,6 +41,10 @@ pub struct RunArgs {
     /// _MIN / _COUNT or PBS's PBS_ARRAY_INDEX / PBS_ARRAYID (with --shards) are used.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<Shard>,
+    /// Compute on this backend (`cpu` or `cuda`) instead of the config's `compute.backend`.
+    /// Part of the study's identity: a run directory holds one backend's networks.
+    #[arg(long, value_name = "NAME", value_parser = parse_backend)]
+    pub backend: Option<wiring_kernels::Backend>,
     /// Number of shards of a PBS / Torque job array (which does not export it).
     #[arg(long, value_name = "N", env = SHARDS_ENV, value_parser = clap::value_parser!(u64).range(1..))]
     pub shards: Option<u64>,
@@ -67,6 +71,11 @@ impl RunArgs {
             command: std::env::args().collect(),
         })
     }
+}
+
+fn parse_backend(s: &str) -> Result<wiring_kernels::Backend, String> {
+    s.parse()
+        .map_err(|()| format!("expected \"cpu\" or \"cuda\", got {s:?}"))
 }
 
 /// The default run directory: `runs/<config file stem>`, or `runs/<driver>-quick` for the
@@ -141,10 +150,13 @@ where
     S: StudyDriver,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let study = match args.config() {
+    let mut study = match args.config() {
         Some(path) => load(path)?,
         None => quick()?,
     };
+    if let Some(backend) = args.backend {
+        study = study.with_backend(backend);
+    }
     let opts = args.options(driver, quiet)?;
     let summary = study::run(&study, &opts)?;
     report_run(driver, &summary, &opts, || details(&opts))

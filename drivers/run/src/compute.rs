@@ -7,6 +7,7 @@
 //! from the CPU's by rounding, and one run directory holds one study.
 
 use serde::{Deserialize, Deserializer, Serializer};
+use wiring_kernels::device::{Device, DeviceInfo, EmulatedDevice};
 use wiring_kernels::Backend;
 
 /// `skip_serializing_if` of the field: the default backend is not written.
@@ -23,15 +24,47 @@ pub fn identity_text(mut identity: serde_json::Value, backend: Backend) -> Strin
     identity.to_string()
 }
 
-/// Refuses to run on a backend this build or machine cannot run, in one line naming where
-/// the study came from and the field.
-pub fn check(backend: Backend, source: &str) -> anyhow::Result<()> {
-    backend.check().map_err(|e| match e {
+/// Refuses to run on a backend the study has no engine for (`supported`), or that this build
+/// or machine cannot run, in one line naming where the study came from and the field.
+/// Returns what the device is, for the manifest (`None` on the CPU).
+pub fn check(
+    backend: Backend,
+    supported: &[Backend],
+    kind: &str,
+    source: &str,
+) -> anyhow::Result<Option<DeviceInfo>> {
+    if !supported.contains(&backend) {
+        anyhow::bail!(
+            "{source}: compute.backend = \"{backend}\": the {kind} study has no {backend} engine yet; use \"cpu\""
+        );
+    }
+    let refuse = |e| match e {
         wiring_kernels::KernelError::BackendUnavailable { why, .. } => {
             anyhow::anyhow!("{source}: compute.backend = \"{backend}\": {why}")
         }
+        wiring_kernels::KernelError::DeviceFailure { what, .. } => {
+            anyhow::anyhow!("{source}: compute.backend = \"{backend}\": {what}")
+        }
         e => anyhow::anyhow!("{source}: compute.backend = \"{backend}\": {e}"),
-    })
+    };
+    match backend {
+        Backend::Cpu => Ok(None),
+        Backend::Cuda if emulated() => Ok(Some(EmulatedDevice::new().info().clone())),
+        Backend::Cuda => {
+            let dev = wiring_kernels::device::CudaDevice::open(0).map_err(refuse)?;
+            Ok(Some(dev.info().clone()))
+        }
+    }
+}
+
+/// The environment variable that puts the CUDA backend on the emulated device
+/// (`WIRING_DEVICE=emulated`): the same engine, layouts and kernel sources run on the host, so
+/// the whole GPU path of a study can be run and checked on a machine without one (slowly).
+pub const DEVICE_ENV: &str = "WIRING_DEVICE";
+
+/// Whether [`DEVICE_ENV`] asks for the emulated device.
+pub fn emulated() -> bool {
+    std::env::var(DEVICE_ENV).is_ok_and(|v| v == "emulated")
 }
 
 /// Serde of the field by name (`with = "wiring_run::compute::backend_name"`).

@@ -53,6 +53,56 @@ pub struct Session {
     /// evaluation included in the time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub episodes_per_second_per_core: Option<f64>,
+    /// The GPU the session trained on (absent on the CPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceSession>,
+}
+
+/// What a session's GPU was and how hard it worked.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeviceSession {
+    /// The device's name, e.g. "NVIDIA H100 80GB HBM3".
+    pub name: String,
+    /// Compute capability `major.minor`.
+    pub compute_capability: Option<String>,
+    /// The driver's CUDA version, e.g. "12.4".
+    pub driver_cuda_version: Option<String>,
+    /// The CUDA version this build's bindings are pinned to.
+    pub bindings_cuda_version: String,
+    /// Total device memory, MiB.
+    pub memory_total_mib: Option<f64>,
+    /// Peak device memory held by the training's buffers, MiB.
+    pub memory_peak_mib: f64,
+    /// The card's FP32 peak (2 × FP32 lanes × clock), GFLOP/s.
+    pub fp32_peak_gflop_per_second: Option<f64>,
+    /// The session's `gflop_per_second` as a fraction of that peak.
+    pub fraction_of_fp32_peak: Option<f64>,
+}
+
+impl DeviceSession {
+    /// From the device's facts, the training's peak memory and the session's rate.
+    pub fn new(
+        d: &wiring_kernels::device::DeviceInfo,
+        peak_bytes: u64,
+        gflop_per_second: Option<f64>,
+    ) -> Self {
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        Self {
+            name: d.name.clone(),
+            compute_capability: d.compute_capability.map(|(a, b)| format!("{a}.{b}")),
+            driver_cuda_version: d
+                .driver_version
+                .map(|v| format!("{}.{}", v / 1000, (v % 1000) / 10)),
+            bindings_cuda_version: d.cuda_version.to_string(),
+            memory_total_mib: d.memory_bytes.map(mib),
+            memory_peak_mib: mib(peak_bytes),
+            fp32_peak_gflop_per_second: d.fp32_peak_gflops,
+            fraction_of_fp32_peak: match (gflop_per_second, d.fp32_peak_gflops) {
+                (Some(r), Some(p)) if p > 0.0 => Some(r / p),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// How many networks the session saw.

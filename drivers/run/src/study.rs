@@ -93,6 +93,8 @@ pub struct Work {
     pub flops: u64,
     /// Training episodes (0 when the study has none).
     pub episodes: u64,
+    /// Peak device memory of the work unit that trained it, bytes (0 on the CPU).
+    pub device_peak_bytes: u64,
 }
 
 /// One study type as the shared run loop sees it.
@@ -114,6 +116,12 @@ pub trait StudyDriver: Sized + Sync {
     fn source(&self) -> &str;
     /// Where its networks are computed (`compute.backend`); checked before anything runs.
     fn backend(&self) -> wiring_kernels::Backend;
+    /// The backends this study has an engine for.
+    fn backends(&self) -> &'static [wiring_kernels::Backend] {
+        &[wiring_kernels::Backend::Cpu]
+    }
+    /// The same study on another backend (`--backend`): part of its identity.
+    fn with_backend(self, backend: wiring_kernels::Backend) -> Self;
     /// The study stored in `dir` (`text` read from `dir.config_path()`).
     fn from_stored(text: &str, dir: &RunDir) -> anyhow::Result<Self>;
     /// The fields in which `self` and `other` differ (empty: the same study).
@@ -153,7 +161,7 @@ pub trait StudyDriver: Sized + Sync {
 pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSummary> {
     let start = Instant::now();
     let _span = tracing::info_span!("run", shard = %opts.shard).entered();
-    crate::compute::check(study.backend(), study.source())?;
+    let device = crate::compute::check(study.backend(), study.backends(), S::KIND, study.source())?;
     let dir = RunDir::create(&opts.out)?;
     adopt_study(&dir, study)?;
     dir.create_networks_dir()?;
@@ -210,6 +218,9 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         peak_rss_mib: None,
         training_episodes: None,
         episodes_per_second_per_core: None,
+        device: device
+            .as_ref()
+            .map(|d| manifest::DeviceSession::new(d, 0, None)),
     });
     manifest::save(&manifest_path, &manifest)?;
     tracing::info!(
@@ -250,6 +261,7 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         .fold(Work::default(), |a, w| Work {
             flops: a.flops + w.flops,
             episodes: a.episodes + w.episodes,
+            device_peak_bytes: a.device_peak_bytes.max(w.device_peak_bytes),
         });
     counts.trained = results.len() - failed.len();
     counts.failed = failed.len();
@@ -267,6 +279,9 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         session.training_episodes = (work.episodes > 0).then_some(work.episodes);
         session.episodes_per_second_per_core =
             per_second(work.episodes as f64 / threads as f64).filter(|_| work.episodes > 0);
+        session.device = device.as_ref().map(|d| {
+            manifest::DeviceSession::new(d, work.device_peak_bytes, session.gflop_per_second)
+        });
     }
     manifest::save(&manifest_path, &manifest)?;
 

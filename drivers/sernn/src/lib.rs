@@ -26,8 +26,11 @@ pub mod table;
 use std::path::Path;
 use std::time::Instant;
 
+use wiring_kernels::device::{CudaDevice, Device, EmulatedDevice};
+use wiring_kernels::Backend;
 use wiring_model::rng::NetworkSeeds;
-use wiring_model::sernn::{train, TrainOptions};
+use wiring_model::sernn::engine::DeviceEngine;
+use wiring_model::sernn::{train, train_population, Member, TrainOptions, TrainedNetwork};
 
 pub use config::{Study, StudyConfig};
 pub use wiring_run::study::{id_ranges, MergeSummary, RunOptions, RunSummary};
@@ -68,6 +71,13 @@ impl StudyDriver for Study {
     fn backend(&self) -> wiring_kernels::Backend {
         self.config.compute.backend
     }
+    fn backends(&self) -> &'static [Backend] {
+        &[Backend::Cpu, Backend::Cuda]
+    }
+    fn with_backend(mut self, backend: Backend) -> Self {
+        self.config.compute.backend = backend;
+        self
+    }
     fn from_stored(text: &str, dir: &RunDir) -> anyhow::Result<Self> {
         let path = dir.config_path();
         Ok(Study::from_toml(
@@ -80,13 +90,25 @@ impl StudyDriver for Study {
         Study::differences(self, other)
     }
 
-    /// One network per unit.
+    /// On the CPU one network per unit; on a GPU one population per set (its networks share
+    /// the regulariser's kind and options), at most [`DEVICE_POPULATION`] networks.
     fn work_units<'a>(
         &self,
         pending: &[&'a PlannedNetwork],
         _threads: usize,
     ) -> Vec<Vec<&'a PlannedNetwork>> {
-        pending.iter().map(|&n| vec![n]).collect()
+        match self.config.compute.backend {
+            Backend::Cpu => pending.iter().map(|&n| vec![n]).collect(),
+            Backend::Cuda => {
+                let mut units: Vec<Vec<&PlannedNetwork>> = Vec::new();
+                for set in 0..self.config.sets.len() {
+                    let members: Vec<&PlannedNetwork> =
+                        pending.iter().copied().filter(|n| n.set == set).collect();
+                    units.extend(members.chunks(DEVICE_POPULATION).map(<[_]>::to_vec));
+                }
+                units
+            }
+        }
     }
     fn train_unit(
         &self,
@@ -94,6 +116,9 @@ impl StudyDriver for Study {
         unit: &[&PlannedNetwork],
         progress: &Progress,
     ) -> Vec<(u64, Result<Work, String>)> {
+        if self.config.compute.backend == Backend::Cuda {
+            return train_population_unit(dir, self, unit, progress);
+        }
         unit.iter()
             .map(|network| {
                 let result = train_and_commit(dir, self, network);
@@ -101,7 +126,11 @@ impl StudyDriver for Study {
                     Ok((_, summary)) => progress.network_done(network.id, summary),
                     Err(e) => progress.network_failed(network.id, e),
                 }
-                let work = |(flops, _)| Work { flops, episodes: 0 };
+                let work = |(flops, _)| Work {
+                    flops,
+                    episodes: 0,
+                    device_peak_bytes: 0,
+                };
                 (network.id, result.map(work))
             })
             .collect()
@@ -141,8 +170,19 @@ fn train_and_commit(
         train_seconds: t0.elapsed().as_secs_f64(),
         host: machine::hostname(),
     };
+    commit(dir, study, network, &trained, timing)
+}
+
+/// Writes a trained network's record and weights; returns its flops and a one-line summary.
+fn commit(
+    dir: &RunDir,
+    study: &Study,
+    network: &PlannedNetwork,
+    trained: &TrainedNetwork,
+    timing: Timing,
+) -> Result<(u64, String), String> {
     let _span = tracing::info_span!("write_record", id = network.id).entered();
-    let files = record::network_files(study, network, &trained, timing)?;
+    let files = record::network_files(study, network, trained, timing)?;
     dir.commit_network(
         network.id,
         &[
@@ -160,6 +200,96 @@ fn train_and_commit(
         files.record.timing.train_seconds
     );
     Ok((trained.flops, summary))
+}
+
+/// Networks trained together on one GPU, at most: all of a paper set (1 001) fit a 16 GB card
+/// with room to spare (about 6 MB each at 100 units and batch 128).
+pub const DEVICE_POPULATION: usize = 2048;
+
+/// Trains a population of one set's networks together on GPU 0 ([`DeviceEngine`]; on the
+/// emulated device when `WIRING_DEVICE=emulated`) and commits each. A network's
+/// `train_seconds` is the population's wall time divided by its size.
+fn train_population_unit(
+    dir: &RunDir,
+    study: &Study,
+    unit: &[&PlannedNetwork],
+    progress: &Progress,
+) -> Vec<(u64, Result<Work, String>)> {
+    if wiring_run::compute::emulated() {
+        return train_on(EmulatedDevice::new(), dir, study, unit, progress);
+    }
+    match CudaDevice::open(0) {
+        Ok(device) => train_on(device, dir, study, unit, progress),
+        Err(e) => unit.iter().map(|n| (n.id, Err(e.to_string()))).collect(),
+    }
+}
+
+fn train_on<D: Device>(
+    device: D,
+    dir: &RunDir,
+    study: &Study,
+    unit: &[&PlannedNetwork],
+    progress: &Progress,
+) -> Vec<(u64, Result<Work, String>)> {
+    let started = machine::now_rfc3339();
+    let t0 = Instant::now();
+    let fail_all = |e: String| unit.iter().map(|n| (n.id, Err(e.clone()))).collect();
+    let recipe = &study.config.recipe;
+    let specs: Vec<_> = unit.iter().map(|n| n.regulariser).collect();
+    let members: Vec<Member> = unit
+        .iter()
+        .map(|n| Member {
+            regulariser: n.regulariser,
+            seeds: NetworkSeeds {
+                study_seed: study.config.seed,
+                network_id: n.id,
+            },
+        })
+        .collect();
+    let mut engine = match DeviceEngine::new(
+        device,
+        recipe.n_hidden,
+        recipe.task.steps(),
+        recipe.batch_size,
+        &specs,
+        &study.space,
+    ) {
+        Ok(e) => e,
+        Err(e) => return fail_all(e.to_string()),
+    };
+    let _span = tracing::info_span!("device_population", networks = unit.len()).entered();
+    let results =
+        match train_population(recipe, &members, &study.space, &mut engine, &mut |_, _| {}) {
+            Ok(r) => r,
+            Err(e) => return fail_all(e.to_string()),
+        };
+    let peak = engine.device().memory().peak;
+    let seconds = t0.elapsed().as_secs_f64() / unit.len().max(1) as f64;
+    let finished = machine::now_rfc3339();
+    unit.iter()
+        .zip(results)
+        .map(|(network, trained)| {
+            let timing = Timing {
+                started: started.clone(),
+                finished: finished.clone(),
+                train_seconds: seconds,
+                host: machine::hostname(),
+            };
+            let result = trained
+                .map_err(|e| e.to_string())
+                .and_then(|t| commit(dir, study, network, &t, timing));
+            match &result {
+                Ok((_, summary)) => progress.network_done(network.id, summary),
+                Err(e) => progress.network_failed(network.id, e),
+            }
+            let work = |(flops, _)| Work {
+                flops,
+                episodes: 0,
+                device_peak_bytes: peak,
+            };
+            (network.id, result.map(work))
+        })
+        .collect()
 }
 
 /// The stored study of the run directory `root` and the table row of every finished network

@@ -1,6 +1,7 @@
 //! Training one seRNN: the paper's recipe, deterministic from the network's seeds.
 
 use rand_distr::{Distribution, Normal};
+use rayon::prelude::*;
 use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::rnn;
 use wiring_tasks::goal_choice::{GoalChoice, TrialSet, N_INPUTS, PROBLEMS};
@@ -216,17 +217,27 @@ pub fn train_population(
             let end = (start + batch).min(recipe.n_train);
             let trials = end - start;
             let len = steps * trials * N_INPUTS;
-            for (i, run) in runs.iter_mut().enumerate() {
-                let problems = &run.train_set.problems[start..end];
-                labels[i * trials..(i + 1) * trials]
-                    .copy_from_slice(&run.train_set.labels[start..end]);
-                let xb = &mut x[i * len..(i + 1) * len];
-                task.fill_inputs(problems, xb);
+            // Each network's inputs from its own noise stream: independent, so filled in
+            // parallel for a population without changing a bit.
+            let fill = |((run, xb), lb): ((&mut Run, &mut [f32]), &mut [u8])| {
+                task.fill_inputs(&run.train_set.problems[start..end], xb);
+                lb.copy_from_slice(&run.train_set.labels[start..end]);
                 if recipe.input_noise_std > 0.0 {
                     for v in xb.iter_mut() {
                         *v += noise.sample(&mut run.noise_rng);
                     }
                 }
+            };
+            if p > 1 {
+                runs.par_iter_mut()
+                    .zip(x[..p * len].par_chunks_mut(len))
+                    .zip(labels[..p * trials].par_chunks_mut(trials))
+                    .for_each(fill);
+            } else {
+                runs.iter_mut()
+                    .zip(x[..p * len].chunks_mut(len))
+                    .zip(labels[..p * trials].chunks_mut(trials))
+                    .for_each(fill);
             }
             {
                 let _s = tracing::trace_span!("task_gradient").entered();
