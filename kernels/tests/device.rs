@@ -537,3 +537,43 @@ fn cuda_device_is_refused_in_one_line_without_a_gpu() {
         }
     }
 }
+
+#[test]
+fn nvrtc_compiles_every_kernel_source_as_the_device_does() {
+    // The run-time compile path of CudaDevice::open (NVRTC, --fmad=false, one program per
+    // source) for an H100 (9.0) and an A100 (8.0). It needs only NVRTC: .ci/run builds this
+    // test with the `cuda` feature and NVRTC from NVIDIA's wheel. Elsewhere it skips, saying
+    // why.
+    for cc in [(9, 0), (8, 0)] {
+        match device::compile_ptx(cc) {
+            Err(e) => {
+                println!("skipped: {e}");
+                return;
+            }
+            Ok(modules) => {
+                assert_eq!(modules.len(), device::SOURCES.len());
+                for ((module, ptx), (name, source)) in modules.iter().zip(device::SOURCES) {
+                    assert_eq!(*module, name);
+                    let target = format!(".target sm_{}{}", cc.0, cc.1);
+                    assert!(ptx.contains(&target), "{module}: no `{target}`");
+                    for kernel in source
+                        .split("extern \"C\" __global__ void ")
+                        .skip(1)
+                        .filter_map(|rest| rest.split('(').next())
+                    {
+                        assert!(
+                            ptx.contains(&format!(".entry {kernel}(")),
+                            "{module}.cu: no entry `{kernel}` in the PTX"
+                        );
+                    }
+                    println!(
+                        "{module}.cu → {} bytes of PTX for sm_{}{}",
+                        ptx.len(),
+                        cc.0,
+                        cc.1
+                    );
+                }
+            }
+        }
+    }
+}

@@ -28,9 +28,9 @@ use core::marker::PhantomData;
 
 pub use emulated::EmulatedDevice;
 #[cfg(feature = "cuda")]
-pub use real::CudaDevice;
+pub use real::{compile_ptx, CudaDevice};
 #[cfg(not(feature = "cuda"))]
-pub use stand_in::CudaDevice;
+pub use stand_in::{compile_ptx, CudaDevice};
 
 use crate::KernelError;
 

@@ -16,7 +16,7 @@ use cudarc::driver::{
     sys, CudaContext, CudaEvent, CudaFunction, CudaSlice, CudaStream, DevicePtr, LaunchConfig,
     PushKernelArg,
 };
-use cudarc::nvrtc::{compile_ptx_with_opts, CompileOptions};
+use cudarc::nvrtc::{compile_ptx_with_opts, CompileOptions, Ptx};
 
 use super::{
     blocks, Arg, Buf, Device, DeviceInfo, Element, Gemm, Launch, MemoryUse, Op, PhaseMark, View,
@@ -103,21 +103,14 @@ impl CudaDevice {
         // drops, after synchronising (see Drop).
         unsafe { ctx.disable_event_tracking() };
         let stream = ctx.default_stream();
-        let arch: &'static str = Box::leak(format!("sm_{}{}", cc.0, cc.1).into_boxed_str());
         let mut functions = HashMap::new();
-        for (module, source) in SOURCES {
-            let ptx = compile_ptx_with_opts(
-                source,
-                CompileOptions {
-                    fmad: Some(false),
-                    arch: Some(arch),
-                    name: Some(format!("{module}.cu")),
-                    ..Default::default()
-                },
-            )
-            .map_err(|e| unavailable(format!("kernels/cuda/{module}.cu: {e}")))?;
+        for (module, ptx) in compile_ptx(cc)? {
+            let source = SOURCES
+                .iter()
+                .find(|(m, _)| *m == module)
+                .map_or("", |(_, s)| *s);
             let m = ctx
-                .load_module(ptx)
+                .load_module(Ptx::from_src(ptx))
                 .map_err(cuda_err("loading the kernels"))?;
             for kernel in kernel_names(source) {
                 let f = m
@@ -156,6 +149,38 @@ impl CudaDevice {
     fn ptr(&self, id: usize, offset: usize) -> u64 {
         self.pointers[id] + 4 * offset as u64
     }
+}
+
+/// Every kernel source compiled by NVRTC for compute capability `cc`, as the device does when
+/// it opens: one program per file, `--fmad=false`. Needs only NVRTC (no driver, no GPU).
+///
+/// # Errors
+/// No NVRTC library, or a source that does not compile (its log in the message).
+pub fn compile_ptx(cc: (i32, i32)) -> Result<Vec<(&'static str, String)>, KernelError> {
+    // SAFETY: only tries to load the shared library by its candidate names.
+    if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+        return Err(unavailable(
+            "no NVRTC library (libnvrtc.so) on this machine; use \"cpu\"".into(),
+        ));
+    }
+    // cudarc takes the architecture as a `&'static str`: a few bytes per call.
+    let arch: &'static str = Box::leak(format!("compute_{}{}", cc.0, cc.1).into_boxed_str());
+    SOURCES
+        .iter()
+        .map(|&(module, source)| {
+            compile_ptx_with_opts(
+                source,
+                CompileOptions {
+                    fmad: Some(false),
+                    arch: Some(arch),
+                    name: Some(format!("{module}.cu")),
+                    ..Default::default()
+                },
+            )
+            .map(|ptx| (module, ptx.to_src()))
+            .map_err(|e| unavailable(format!("kernels/cuda/{module}.cu: {e}")))
+        })
+        .collect()
 }
 
 /// FP32 lanes per SM by architecture (CUDA C Programming Guide, "Arithmetic Instructions").
