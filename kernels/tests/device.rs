@@ -24,13 +24,13 @@ fn uniform(n: usize, r: &mut Xoshiro256PlusPlus) -> Vec<f32> {
     (0..n).map(|_| r.random_range(-1.0f32..1.0)).collect()
 }
 
-fn upload(dev: &mut EmulatedDevice, x: &[f32]) -> Buf<f32> {
+fn upload<D: Device>(dev: &mut D, x: &[f32]) -> Buf<f32> {
     let b = dev.alloc::<f32>(x.len()).expect("alloc");
     dev.upload(x, b.all()).expect("upload");
     b
 }
 
-fn download(dev: &mut EmulatedDevice, b: Buf<f32>) -> Vec<f32> {
+fn download<D: Device>(dev: &mut D, b: Buf<f32>) -> Vec<f32> {
     let mut out = vec![0.0; b.len()];
     dev.download(b.all(), &mut out).expect("download");
     out
@@ -71,8 +71,7 @@ fn naive_gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32]) {
     }
 }
 
-#[test]
-fn emulated_gemm_has_cublas_semantics() {
+fn gemm_has_cublas_semantics<D: Device>(mk: &dyn Fn() -> D) {
     let mut r = rng(1);
     for (op_a, op_b) in [
         (Op::N, Op::N),
@@ -90,7 +89,7 @@ fn emulated_gemm_has_cublas_semantics() {
                 let (lda, ldb, ldc) = (ar + 2, br + 1, m + 3);
                 let (sa, sb, sc) = (lda * ac + 5, ldb * bc + 1, ldc * n + 2);
                 let (oa, ob, oc) = (4, 1, 3);
-                let mut dev = EmulatedDevice::new();
+                let mut dev = mk();
                 let a = uniform(oa + sa * batch, &mut r);
                 let b = uniform(ob + sb * batch, &mut r);
                 let mut c = uniform(oc + sc * batch, &mut r);
@@ -140,6 +139,11 @@ fn emulated_gemm_has_cublas_semantics() {
 }
 
 #[test]
+fn emulated_gemm_has_cublas_semantics() {
+    gemm_has_cublas_semantics(&EmulatedDevice::new);
+}
+
+#[test]
 fn gemm_refuses_an_operand_that_overruns_its_buffer() {
     let mut dev = EmulatedDevice::new();
     let a = dev.alloc::<f32>(12).expect("alloc");
@@ -173,8 +177,7 @@ fn gemm_refuses_an_operand_that_overruns_its_buffer() {
     assert!(device::gemm(&mut dev, &bad_ld).is_err());
 }
 
-#[test]
-fn row_major_products_translate_to_column_major_calls() {
+fn row_major_products_translate<D: Device>(mk: &dyn Fn() -> D) {
     // C = A·B, Aᵀ·B, A·Bᵀ for row-major batches, against plain row-major loops.
     let mut r = rng(2);
     let (m, k, n, batch) = (5, 7, 3, 4);
@@ -183,7 +186,7 @@ fn row_major_products_translate_to_column_major_calls() {
         let (br, bc) = if tb { (n, k) } else { (k, n) };
         let a = uniform(batch * ar * ac, &mut r);
         let b = uniform(batch * br * bc, &mut r);
-        let mut dev = EmulatedDevice::new();
+        let mut dev = mk();
         let (da, db) = (upload(&mut dev, &a), upload(&mut dev, &b));
         let dc = dev.alloc::<f32>(batch * m * n).expect("alloc");
         let ma = RowMajor::dense(da, 0, ar, ac, ar * ac);
@@ -230,7 +233,11 @@ fn row_major_products_translate_to_column_major_calls() {
 }
 
 #[test]
-fn adam_kernel_equals_the_cpu_update_bit_for_bit() {
+fn row_major_products_translate_to_column_major_calls() {
+    row_major_products_translate(&EmulatedDevice::new);
+}
+
+fn adam_equals_the_cpu_update<D: Device>(mk: &dyn Fn() -> D) {
     let mut r = rng(3);
     for n in SIZES.into_iter().chain([1000]) {
         let (p, g, m, v) = (
@@ -240,7 +247,7 @@ fn adam_kernel_equals_the_cpu_update_bit_for_bit() {
             uniform(n, &mut r),
         );
         let v: Vec<f32> = v.iter().map(|x| x.abs()).collect();
-        let mut dev = EmulatedDevice::new();
+        let mut dev = mk();
         let (dp, dg, dm, dv) = (
             upload(&mut dev, &p),
             upload(&mut dev, &g),
@@ -275,7 +282,7 @@ fn adam_kernel_equals_the_cpu_update_bit_for_bit() {
         assert_eq!(bits(&download(&mut dev, dm)), bits(&cm), "m, n = {n}");
         assert_eq!(bits(&download(&mut dev, dv)), bits(&cv), "v, n = {n}");
     }
-    let mut dev = EmulatedDevice::new();
+    let mut dev = mk();
     let b = dev.alloc::<f32>(4).expect("alloc");
     let short = dev.alloc::<f32>(3).expect("alloc");
     assert!(matches!(
@@ -303,14 +310,18 @@ fn adam_kernel_equals_the_cpu_update_bit_for_bit() {
 }
 
 #[test]
-fn rnn_elementwise_kernels_equal_their_loops() {
+fn adam_kernel_equals_the_cpu_update_bit_for_bit() {
+    adam_equals_the_cpu_update(&EmulatedDevice::new);
+}
+
+fn rnn_kernels_equal_their_loops<D: Device>(mk: &dyn Fn() -> D) {
     let mut r = rng(4);
     for n in SIZES {
         let (networks, rows) = (3, 5);
         let stride = rows * n + 7; // a gap after each network's block
         let h = uniform(networks * stride, &mut r);
         let b = uniform(networks * n, &mut r);
-        let mut dev = EmulatedDevice::new();
+        let mut dev = mk();
         let (dh, db) = (upload(&mut dev, &h), upload(&mut dev, &b));
         rnn_cuda::bias_relu(&mut dev, dh.all(), db.all(), networks, rows, n, stride)
             .expect("bias_relu");
@@ -374,7 +385,11 @@ fn rnn_elementwise_kernels_equal_their_loops() {
 }
 
 #[test]
-fn softmax_cross_entropy_kernel_equals_the_readout() {
+fn rnn_elementwise_kernels_equal_their_loops() {
+    rnn_kernels_equal_their_loops(&EmulatedDevice::new);
+}
+
+fn softmax_equals_the_readout<D: Device>(mk: &dyn Fn() -> D) {
     let mut r = rng(5);
     for batch in SIZES {
         let networks = 2;
@@ -384,7 +399,7 @@ fn softmax_cross_entropy_kernel_equals_the_readout() {
             .collect();
         let b_out = uniform(networks * 4, &mut r);
         let labels: Vec<i32> = (0..trials).map(|_| r.random_range(0..4)).collect();
-        let mut dev = EmulatedDevice::new();
+        let mut dev = mk();
         let (dz, db) = (upload(&mut dev, &z), upload(&mut dev, &b_out));
         let dl = dev.alloc::<i32>(trials).expect("alloc");
         dev.upload(&labels, dl.all()).expect("upload");
@@ -434,14 +449,18 @@ fn softmax_cross_entropy_kernel_equals_the_readout() {
     }
 }
 
+#[test]
+fn softmax_cross_entropy_kernel_equals_the_readout() {
+    softmax_equals_the_readout(&EmulatedDevice::new);
+}
+
 fn normalised_connectome(n: usize, scale: f64, r: &mut Xoshiro256PlusPlus) -> Vec<f32> {
     (0..n * n)
         .map(|_| (r.random_range(0.0..1.0f64) * scale / n as f64) as f32)
         .collect()
 }
 
-#[test]
-fn batched_taylor_equals_the_cpu_variant_network_by_network() {
+fn batched_taylor_equals_the_cpu_variant<D: Device>(mk: &dyn Fn() -> D) {
     // Networks with norms from 0.05 to 60 in one batch: each keeps its own squarings (0 to 7),
     // so each must equal the CPU variant run alone. They differ only in the GEMMs' summation
     // order (faer on column- vs row-major views), amplified by up to 7 squarings: 1e-5.
@@ -453,7 +472,7 @@ fn batched_taylor_equals_the_cpu_variant_network_by_network() {
             .map(|&s| normalised_connectome(n, s, &mut r))
             .collect();
         let g: Vec<Vec<f32>> = scales.iter().map(|_| uniform(n * n, &mut r)).collect();
-        let mut dev = EmulatedDevice::new();
+        let mut dev = mk();
         let a = upload(&mut dev, &mats.concat());
         let dg = upload(&mut dev, &g.concat());
         let e = dev.alloc::<f32>(a.len()).expect("alloc");
@@ -490,6 +509,11 @@ fn batched_taylor_equals_the_cpu_variant_network_by_network() {
             );
         }
     }
+}
+
+#[test]
+fn batched_taylor_equals_the_cpu_variant_network_by_network() {
+    batched_taylor_equals_the_cpu_variant(&EmulatedDevice::new);
 }
 
 #[test]
@@ -576,4 +600,33 @@ fn nvrtc_compiles_every_kernel_source_as_the_device_does() {
             }
         }
     }
+}
+
+/// The GPU, or `None` with the reason printed (every machine without one).
+fn gpu() -> Option<CudaDevice> {
+    match CudaDevice::open(0) {
+        Ok(dev) => Some(dev),
+        Err(e) => {
+            println!("skipped on the GPU: {e}");
+            None
+        }
+    }
+}
+
+#[test]
+fn on_the_gpu_every_kernel_check_passes() {
+    // The checks above, against cudarc and cuBLAS on GPU 0, with the same references and
+    // tolerances (Adam bit for bit; cuBLAS's summation order and the device's expf/logf are
+    // within them).
+    let Some(name) = gpu().map(|dev| dev.info().name.clone()) else {
+        return;
+    };
+    println!("GPU: {name}");
+    let open = || CudaDevice::open(0).expect("the GPU opened a moment ago");
+    gemm_has_cublas_semantics(&open);
+    row_major_products_translate(&open);
+    adam_equals_the_cpu_update(&open);
+    rnn_kernels_equal_their_loops(&open);
+    softmax_equals_the_readout(&open);
+    batched_taylor_equals_the_cpu_variant(&open);
 }

@@ -271,6 +271,22 @@ impl<D: Device> DeviceEngine<D> {
         Ok(())
     }
 
+    /// Runs `f` as one named device phase. When tracing records TRACE events (`--trace`), the
+    /// phase is timed with device events (which waits for it) and reported as a `device_ms`
+    /// field inside its `device_phase` span; otherwise it is queued untimed.
+    fn phase<R>(&mut self, phase: &'static str, f: impl FnOnce(&mut Self) -> R) -> R {
+        if !tracing::enabled!(tracing::Level::TRACE) {
+            return f(self);
+        }
+        let _span = tracing::trace_span!("device_phase", phase).entered();
+        let mark = self.dev.phase_start();
+        let r = f(self);
+        if let Some(ms) = mark.and_then(|m| self.dev.phase_ms(m)) {
+            tracing::trace!(phase, device_ms = ms, "device phase");
+        }
+        r
+    }
+
     /// The device, e.g. for its memory use and phase timing.
     pub fn device(&mut self) -> &mut D {
         &mut self.dev
@@ -614,7 +630,7 @@ impl<D: Device> SernnEngine for DeviceEngine<D> {
         stats: &mut [BatchStats],
     ) -> Result<(), ModelError> {
         let t = self.check(x, labels, stats)?;
-        self.run_forward(x, labels, t, stats)
+        self.phase("forward", |e| e.run_forward(x, labels, t, stats))
     }
 
     fn task_gradient(
@@ -624,16 +640,16 @@ impl<D: Device> SernnEngine for DeviceEngine<D> {
         stats: &mut [BatchStats],
     ) -> Result<(), ModelError> {
         let t = self.check(x, labels, stats)?;
-        self.run_forward(x, labels, t, stats)?;
-        self.run_backward()
+        self.phase("forward", |e| e.run_forward(x, labels, t, stats))?;
+        self.phase("backward", |e| e.run_backward())
     }
 
     fn regulariser_gradient(&mut self, penalties: &mut [f64]) -> Result<(), ModelError> {
-        self.run_regulariser(true, penalties)
+        self.phase("regulariser", |e| e.run_regulariser(true, penalties))
     }
 
     fn penalty(&mut self, penalties: &mut [f64]) -> Result<(), ModelError> {
-        self.run_regulariser(false, penalties)
+        self.phase("penalty", |e| e.run_regulariser(false, penalties))
     }
 
     fn regulariser_flops(&self, flops: &mut [u64]) {
@@ -641,18 +657,20 @@ impl<D: Device> SernnEngine for DeviceEngine<D> {
     }
 
     fn adam_step(&mut self, hp: &AdamParams, t: u64) -> Result<(), ModelError> {
-        for k in 0..5 {
-            adam::cuda::step(
-                &mut self.dev,
-                hp,
-                t,
-                self.params[k].all(),
-                self.grads[k].all(),
-                self.m[k].all(),
-                self.v[k].all(),
-            )
-            .map_err(kernel)?;
-        }
-        Ok(())
+        self.phase("adam", |e| {
+            for k in 0..5 {
+                adam::cuda::step(
+                    &mut e.dev,
+                    hp,
+                    t,
+                    e.params[k].all(),
+                    e.grads[k].all(),
+                    e.m[k].all(),
+                    e.v[k].all(),
+                )
+                .map_err(kernel)?;
+            }
+            Ok(())
+        })
     }
 }

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The GPU checks of the CUDA backend, prepared for the day a session is lent a GPU: build here,
+# carry the binaries, run everything there in one call, print a short table last.
+#
+#   scripts/gpu-check.sh build      # here: cargo builds with --features cuda into gpu-bin/
+#   scripts/gpu-check.sh run        # there: GPU tests, benches, the full paper study
+#
+# With the session's device tool (see /work/.library/device/README.md; never change the
+# card's settings), after `echo /gpu-bin/ >> .git/info/exclude` once:
+#
+#   run(command="bash scripts/gpu-check.sh run", carry=["gpu-bin"], timeout_s=540)
+#
+# `run` needs no Rust, no toolkit and nothing fetched: the binaries are built here; the CUDA
+# driver, NVRTC and cuBLAS are the machine's (cudarc loads them at run time; the bindings are
+# pinned to CUDA 12.6, whose calls newer drivers and libraries keep). What it runs:
+#   1. every custom kernel against its reference on the GPU (kernels/tests/device.rs);
+#   2. a small study on the GPU against CPU training (model/tests/device_engine.rs): equal
+#      accuracies and verdicts, losses and weights within 1e-4;
+#   3. the backend benches (benches/benches/backends.rs), short;
+#   4. configs/sernn-paper.toml (2 002 networks) with --backend cuda, timed, and its manifest
+#      (device, memory peak, FLOP/s against the card's FP32 peak).
+# Logs and the manifest land in $OUT (or gpu-out/ when $OUT is unset); the table is last.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+build() {
+    set -e
+    mkdir -p gpu-bin
+    cargo build --release --features cuda -p wiring-sernn
+    cp target/release/sernn gpu-bin/
+    local json
+    json=$(cargo test --release --features cuda -p wiring-kernels -p wiring-model --no-run \
+        --message-format=json 2>/dev/null)
+    for t in device device_engine; do
+        exe=$(printf '%s\n' "$json" | python3 -c "
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get('reason') == 'compiler-artifact' and m.get('target', {}).get('name') == '$t' \
+            and m.get('executable'):
+        print(m['executable'])")
+        cp "$exe" "gpu-bin/test-$t"
+    done
+    json=$(cargo bench --features cuda -p wiring-benches --bench backends --no-run \
+        --message-format=json 2>/dev/null)
+    exe=$(printf '%s\n' "$json" | python3 -c "
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get('reason') == 'compiler-artifact' and m.get('target', {}).get('name') == 'backends' \
+            and m.get('executable'):
+        print(m['executable'])")
+    cp "$exe" gpu-bin/bench-backends
+    strip gpu-bin/* 2>/dev/null || true
+    du -sh gpu-bin
+    echo "carry gpu-bin; on the GPU: bash scripts/gpu-check.sh run"
+}
+
+# Puts the machine's libnvrtc / libcublas (whatever CUDA major they are) on the library path
+# under the plain names cudarc tries first.
+libraries() {
+    local dir=/tmp/wiring-cuda-libs
+    mkdir -p "$dir"
+    for lib in nvrtc nvrtc-builtins cublas cublasLt; do
+        local found
+        found=$(ldconfig -p 2>/dev/null | awk -v l="lib$lib.so" '$1 ~ "^"l {print $NF; exit}')
+        if [ -z "$found" ]; then
+            found=$(find /usr/local/cuda*/lib64 /usr/local/cuda*/targets /opt /usr/lib \
+                -name "lib$lib.so*" 2>/dev/null | sort | tail -1)
+        fi
+        [ -n "$found" ] && ln -sf "$found" "$dir/lib$lib.so" && echo "lib$lib.so -> $found"
+    done
+    export LD_LIBRARY_PATH="$dir:${LD_LIBRARY_PATH:-}"
+}
+
+run() {
+    local out="${OUT:-gpu-out}"
+    mkdir -p "$out"
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv \
+        | tee "$out/card.txt"
+    libraries
+    local t0 status_kernels status_model
+    ./gpu-bin/test-device --test-threads 1 --nocapture 2>&1 | tee "$out/test-kernels.log"
+    status_kernels=${PIPESTATUS[0]}
+    ./gpu-bin/test-device_engine --test-threads 1 --nocapture 2>&1 | tee "$out/test-model.log"
+    status_model=${PIPESTATUS[0]}
+    ./gpu-bin/bench-backends --bench --warm-up-time 0.2 --measurement-time 1 \
+        "batch/(cpu|cuda)/se/(8|1001)|expm_adjoint/(cpu_taylor/64|cuda_taylor)|adam" \
+        2>&1 | tee "$out/bench.log"
+    t0=$(date +%s.%N)
+    ./gpu-bin/sernn run configs/sernn-paper.toml --backend cuda -o /tmp/paper -q \
+        2>&1 | tee "$out/paper.log"
+    local status_paper=${PIPESTATUS[0]}
+    local wall
+    wall=$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')")
+    cp /tmp/paper/manifest.json "$out/paper-manifest.json" 2>/dev/null
+    echo
+    echo "== GPU check: $(head -2 "$out/card.txt" | tail -1)"
+    printf '%-44s %s\n' "kernel tests (GPU vs references)" \
+        "$( [ "$status_kernels" = 0 ] && echo pass || echo FAIL) $(grep -c '^GPU:' "$out/test-kernels.log") GPU run(s)"
+    printf '%-44s %s\n' "small study, GPU vs CPU" \
+        "$( [ "$status_model" = 0 ] && echo pass || echo FAIL)"
+    grep -E "^(batch|expm_adjoint|adam)/" -A1 "$out/bench.log" | grep -E "time:" -B1 \
+        | paste - - | awk '{printf "%-44s %s %s %s\n", $1, $4, $5, ""}' | head -12
+    printf '%-44s %s s (exit %s)\n' "paper study, 2 002 networks, wall" "$wall" "$status_paper"
+    python3 - "$out/paper-manifest.json" <<'PY'
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))["sessions"][-1]
+except Exception as e:
+    print(f"{'paper manifest':<44} unreadable: {e}")
+    sys.exit()
+d = s.get("device") or {}
+rows = [
+    ("networks/s", s.get("networks_per_second")),
+    ("GFLOP/s", s.get("gflop_per_second")),
+    ("FP32 peak GFLOP/s", d.get("fp32_peak_gflop_per_second")),
+    ("fraction of FP32 peak", d.get("fraction_of_fp32_peak")),
+    ("device memory peak MiB", d.get("memory_peak_mib")),
+    ("host peak RSS MiB", s.get("peak_rss_mib")),
+]
+for k, v in rows:
+    print(f"{k:<44} {v if v is None else round(v, 4)}")
+PY
+}
+
+case "${1:-}" in
+build) build ;;
+run) run ;;
+*)
+    echo "usage: $0 build|run" >&2
+    exit 2
+    ;;
+esac
