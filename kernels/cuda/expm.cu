@@ -2,7 +2,9 @@
 // taylor.rs has the method; the products are cuBLAS strided-batched GEMMs): a population of
 // `n × n` matrices one after another (stride n²), each with its own number of squarings s_p.
 
-// s_p = the smallest s ≥ 0 with ‖A_p‖₁ / 2^s ≤ θ (column sums in double). One thread per
+// s_p = the smallest s ≥ 0 with ‖A_p‖₁ / 2^s ≤ θ (column sums in double), at most 64; 0 for a
+// matrix that is not finite (its network has failed, and its result is NaN either way; one
+// such network must not make the whole population square a thousand times). One thread per
 // network.
 extern "C" __global__ void expm_squarings(const float* a, int* s, int n, double theta,
                                           long long total) {
@@ -16,7 +18,8 @@ extern "C" __global__ void expm_squarings(const float* a, int* s, int n, double 
         norm = col > norm ? col : norm;
     }
     int k = 0;
-    while (norm > theta && k < 1100) {
+    if (!(norm <= 1e300)) norm = 0.0;
+    while (norm > theta && k < 64) {
         norm *= 0.5;
         ++k;
     }

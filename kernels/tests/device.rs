@@ -630,3 +630,34 @@ fn on_the_gpu_every_kernel_check_passes() {
     softmax_equals_the_readout(&open);
     batched_taylor_equals_the_cpu_variant(&open);
 }
+
+#[test]
+fn a_non_finite_network_does_not_disturb_its_batch() {
+    // A diverged network (NaN or infinite weights) gets no squarings and a NaN result; the
+    // others in its batch are computed exactly as without it.
+    let n = 9;
+    let mut r = rng(8);
+    let good = normalised_connectome(n, 3.0, &mut r);
+    let g = uniform(n * n, &mut r);
+    for bad_value in [f32::NAN, f32::INFINITY] {
+        let bad = vec![bad_value; n * n];
+        let mut dev = EmulatedDevice::new();
+        let a = upload(&mut dev, &[good.clone(), bad, good.clone()].concat());
+        let dg = upload(&mut dev, &[g.clone(), g.clone(), g.clone()].concat());
+        let e = dev.alloc::<f32>(a.len()).expect("alloc");
+        let adj = dev.alloc::<f32>(a.len()).expect("alloc");
+        let mut batch = TaylorBatch::new(&mut dev, n, 3).expect("batch");
+        batch.expm(&mut dev, a.all(), e.all()).expect("expm");
+        batch
+            .adjoint_last(&mut dev, dg.all(), adj.all())
+            .expect("adjoint");
+        let s = batch.squarings().to_vec();
+        assert_eq!(s[1], 0, "{bad_value}: {s:?}");
+        assert_eq!(s[0], s[2]);
+        let (e_all, adj_all) = (download(&mut dev, e), download(&mut dev, adj));
+        let nn = n * n;
+        assert_eq!(e_all[..nn], e_all[2 * nn..], "{bad_value}");
+        assert_eq!(adj_all[..nn], adj_all[2 * nn..], "{bad_value}");
+        assert!(e_all[nn..2 * nn].iter().all(|v| !v.is_finite()));
+    }
+}

@@ -168,3 +168,75 @@ fn bad_recipes_are_refused_with_the_field_named() {
     .unwrap_err();
     assert!(err.to_string().starts_with("gamma"), "{err}");
 }
+
+/// FNV-1a over the bits of every snapshot's weights and every epoch's logged numbers.
+fn fingerprint(net: &TrainedNetwork) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for s in &net.snapshots {
+        for arr in [&s.w_in, &s.w_rec, &s.b, &s.w_out, &s.b_out] {
+            for v in arr.iter() {
+                eat(&v.to_bits().to_le_bytes());
+            }
+        }
+    }
+    for e in &net.epochs {
+        for v in [
+            e.val_loss,
+            e.val_accuracy,
+            e.penalty,
+            e.train_loss.unwrap_or(0.0),
+        ] {
+            eat(&v.to_bits().to_le_bytes());
+        }
+    }
+    h
+}
+
+#[test]
+fn cpu_training_is_bit_identical_to_the_recorded_runs() {
+    // The CPU path through the engine seam must not change a bit of what it computes: these
+    // fingerprints are those of the code before training moved behind the population seam
+    // (ef8fec8, this test run on a worktree of it), and the seam (e26b074) reproduces them;
+    // tests/tiny/sernn.toml also gave byte-identical weights.npz and records. A change of any kernel, of the order of any
+    // operation, or of a random stream shows here. (Bit-identity holds for one build on one
+    // target: x86-64-v3, as .cargo/config.toml pins.)
+    let recipe = Recipe {
+        n_hidden: 8,
+        n_train: 256,
+        n_validation: 64,
+        n_test: 64,
+        batch_size: 64,
+        epochs: 2,
+        ..Recipe::default()
+    };
+    let space = Space::grid([2, 2, 2]);
+    for (spec, want) in [
+        (RegulariserSpec::se(0.05), 0x9dc1_1177_d1b4_f9fc_u64),
+        (RegulariserSpec::l1(0.01), 0xb429_e0ac_9967_1d38),
+    ] {
+        let net = sernn::train(
+            &recipe,
+            &spec,
+            &space,
+            NetworkSeeds {
+                study_seed: 5,
+                network_id: 3,
+            },
+            &TrainOptions::default(),
+            &mut |_| {},
+        )
+        .expect("training");
+        let got = fingerprint(&net);
+        println!("{:?}: {got:#018x}", spec.kind);
+        assert_eq!(
+            got, want,
+            "{:?}: the CPU path computes other numbers",
+            spec.kind
+        );
+    }
+}

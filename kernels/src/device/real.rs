@@ -102,7 +102,8 @@ impl CudaDevice {
         // SAFETY: one stream, all work in order on it; buffers are only freed when the device
         // drops, after synchronising (see Drop).
         unsafe { ctx.disable_event_tracking() };
-        let stream = ctx.default_stream();
+        // Its own stream, so two populations (a study's sets, on two threads) overlap.
+        let stream = ctx.new_stream().map_err(cuda_err("stream"))?;
         let mut functions = HashMap::new();
         for (module, ptx) in compile_ptx(cc)? {
             let source = SOURCES
