@@ -11,6 +11,7 @@ thread_local shim_dim3 threadIdx, blockIdx, blockDim, gridDim;
 
 #include "adam.cu"
 #include "expm.cu"
+#include "noise.cu"
 #include "readout.cu"
 #include "regulariser.cu"
 #include "rnn.cu"
@@ -82,5 +83,7 @@ extern "C" int wiring_host_launch(const char* kernel, unsigned grid, unsigned bl
     KERNEL(expm_accumulate, 8, P(float, 0), F(1), P(const float, 2), F(3), P(const float, 4),
            F(5), I(6), L(7))
     KERNEL(expm_select, 6, P(float, 0), P(const float, 1), P(const int, 2), I(3), L(4), L(5))
+    KERNEL(goal_inputs, 11, P(float, 0), P(const float, 1), P(const int, 2), P(u64, 3),
+           P(const double, 4), P(const double, 5), D(6), F(7), I(8), I(9), L(10))
     return -1;
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 struct shim_dim3 {
     unsigned int x, y, z;
@@ -26,5 +27,10 @@ __device__ float __fmul_rn(float a, float b) { return a * b; }
 __device__ float __fdiv_rn(float a, float b) { return a / b; }
 __device__ float __fsqrt_rn(float a) { return std::sqrt(a); }
 __device__ float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
+__device__ double __longlong_as_double(long long bits) {
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    return d;
+}
 // expf, logf, sqrtf, fabsf, ldexpf: the C library's (the device's differ by an ulp or two;
 // the tests' tolerances say so where it matters).

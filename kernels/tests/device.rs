@@ -629,6 +629,7 @@ fn on_the_gpu_every_kernel_check_passes() {
     rnn_kernels_equal_their_loops(&open);
     softmax_equals_the_readout(&open);
     batched_taylor_equals_the_cpu_variant(&open);
+    noise_inputs_match_rand_distr(&open);
 }
 
 #[test]
@@ -660,4 +661,77 @@ fn a_non_finite_network_does_not_disturb_its_batch() {
         assert_eq!(adj_all[..nn], adj_all[2 * nn..], "{bad_value}");
         assert!(e_all[nn..2 * nn].iter().all(|v| !v.is_finite()));
     }
+}
+
+fn noise_inputs_match_rand_distr<D: Device>(mk: &dyn Fn() -> D) {
+    // Four networks, 45 steps × 128 trials × 8 inputs × 3 batches: 553 000 draws, about 140
+    // from the ziggurat's tail and thousands through its density test — every value equal to
+    // rand_distr's `Normal<f32>` on the same stream, bit for bit, and each stream left where
+    // the CPU's is.
+    use rand_distr::{Distribution, Normal};
+    use wiring_kernels::lanes::{cuda::NoiseStreams, xoshiro_state, ziggurat_tables};
+    let (networks, steps, trials, sigma) = (4, 45, 128, 0.05f32);
+    let mut r = rng(9);
+    let seeds: Vec<u64> = (0..networks).map(|_| r.random()).collect();
+    let patterns: Vec<f32> = (0..8 * steps * 8)
+        .map(|_| f32::from(r.random_range(0u8..2)))
+        .collect();
+    let mut dev = mk();
+    let mut streams =
+        NoiseStreams::new(&mut dev, &seeds, sigma, &ziggurat_tables()).expect("streams");
+    let dpat = upload(&mut dev, &patterns);
+    let dprob = dev.alloc::<i32>(networks * trials).expect("alloc");
+    let dx = dev
+        .alloc::<f32>(networks * steps * trials * 8)
+        .expect("alloc");
+    let mut cpu: Vec<Xoshiro256PlusPlus> = seeds
+        .iter()
+        .map(|&s| Xoshiro256PlusPlus::seed_from_u64(s))
+        .collect();
+    let normal = Normal::new(0.0f32, sigma).expect("normal");
+    let mut tail = 0;
+    for batch in 0..3 {
+        let problems: Vec<i32> = (0..networks * trials)
+            .map(|_| r.random_range(0..8))
+            .collect();
+        dev.upload(&problems, dprob.all()).expect("upload");
+        streams
+            .goal_inputs(&mut dev, dx.all(), dpat.all(), dprob.all(), steps, trials)
+            .expect("goal_inputs");
+        let got = download(&mut dev, dx);
+        for (p, rng_p) in cpu.iter_mut().enumerate() {
+            for t in 0..steps {
+                for b in 0..trials {
+                    let pr = problems[p * trials + b] as usize;
+                    for k in 0..8 {
+                        let mut v = patterns[(pr * steps + t) * 8 + k];
+                        let z = normal.sample(rng_p);
+                        tail += usize::from(f64::from(z / sigma).abs() > 3.654_152_885);
+                        v += z;
+                        let i = ((p * steps + t) * trials + b) * 8 + k;
+                        assert_eq!(
+                            got[i].to_bits(),
+                            v.to_bits(),
+                            "batch {batch} network {p} [{t},{b},{k}]"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    println!("{tail} draws from the ziggurat's tail");
+    assert!(tail > 50, "the tail was not exercised: {tail}");
+    // The streams advanced exactly as the CPU's: the next word of each equals.
+    let states = streams.states(&mut dev).expect("states");
+    for (p, rng_p) in cpu.iter_mut().enumerate() {
+        let s = &states[4 * p..4 * p + 4];
+        let next = (s[0].wrapping_add(s[3])).rotate_left(23).wrapping_add(s[0]);
+        assert_eq!(next, rng_p.random::<u64>(), "network {p}: stream position");
+    }
+    assert_eq!(xoshiro_state(1).len(), 4);
+}
+
+#[test]
+fn noise_inputs_equal_rand_distr_bit_for_bit() {
+    noise_inputs_match_rand_distr(&EmulatedDevice::new);
 }

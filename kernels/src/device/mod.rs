@@ -154,9 +154,10 @@ impl From<Option<View<f32>>> for Arg {
 }
 
 /// The CUDA source files, by module name (each compiled on its own by NVRTC).
-pub const SOURCES: [(&str, &str); 5] = [
+pub const SOURCES: [(&str, &str); 6] = [
     ("adam", include_str!("../../cuda/adam.cu")),
     ("expm", include_str!("../../cuda/expm.cu")),
+    ("noise", include_str!("../../cuda/noise.cu")),
     ("readout", include_str!("../../cuda/readout.cu")),
     ("regulariser", include_str!("../../cuda/regulariser.cu")),
     ("rnn", include_str!("../../cuda/rnn.cu")),

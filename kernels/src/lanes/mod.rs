@@ -16,11 +16,19 @@
 //! [`box_muller_x8`] turns eight words into eight pairs of standard normal draws
 //! (`wiring_tasks::maze::sense_lanes` draws its sensor noise with it).
 //!
+//! On a device, [`cuda`] draws a population's training-input noise from each network's own
+//! stream (`kernels/cuda/noise.cu`): `rand_distr`'s standard normal (the ziggurat of
+//! [`ziggurat_tables`]) reproduced bit for bit, so a network's noise is the same on every
+//! backend.
+//!
 //! The oracle of this family is `rand_xoshiro`'s scalar `Xoshiro256PlusPlus` (the tests check
 //! every lane against it under any mask) and, for [`box_muller_x8`], the normal distribution
 //! itself (moments, σ-masses, deciles, independence of a pair); `simd.rs` is the one
 //! implementation.
 
+pub mod cuda;
+mod normal;
 mod simd;
 
-pub use simd::{box_muller_x8, ln_unit, Lane, LaneMask, Lanes8, LANES};
+pub use normal::{ziggurat_tables, ZigguratTables};
+pub use simd::{box_muller_x8, ln_unit, xoshiro_state, Lane, LaneMask, Lanes8, LANES};

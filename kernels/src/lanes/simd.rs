@@ -16,6 +16,12 @@ pub struct Lanes8 {
     s: [[u64x4; 4]; 2],
 }
 
+/// The state words of `Xoshiro256PlusPlus::seed_from_u64(seed)`: four SplitMix64 words.
+pub fn xoshiro_state(seed: u64) -> [u64; 4] {
+    let mut x = seed;
+    [0; 4].map(|_| splitmix64(&mut x))
+}
+
 /// SplitMix64, as `rand_xoshiro` seeds a Xoshiro256++ from a `u64`.
 fn splitmix64(x: &mut u64) -> u64 {
     *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
