@@ -1,4 +1,4 @@
-//! CPU against GPU on the seRNN study's shapes (100 units, 45-step trials, batches of 128),
+//! CPU against GPU on the seRNN study's shapes (100 units, 50-step trials, batches of 128),
 //! batched over a population of networks as the study trains them:
 //!
 //! - `batch/{backend}/{regulariser}/{networks}`: one training batch of every network of a

@@ -1,7 +1,5 @@
 //! Training one seRNN: the paper's recipe, deterministic from the network's seeds.
 
-use rand_distr::{Distribution, Normal};
-use rayon::prelude::*;
 use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::rnn;
 use wiring_tasks::goal_choice::{GoalChoice, TrialSet, N_INPUTS, PROBLEMS};
@@ -10,7 +8,7 @@ use super::engine::{CpuEngine, SernnEngine};
 use super::network::{self, BatchStats, Params};
 use super::regulariser::Regulariser;
 use super::{EpochLog, Recipe, RegulariserSpec, Space, TrainOptions, TrainedNetwork, WiringStats};
-use crate::rng::{stream, NetworkSeeds};
+use crate::rng::{stream, stream_seed, NetworkSeeds};
 use crate::ModelError;
 
 /// One network of a population: its regulariser and its seeds.
@@ -81,7 +79,6 @@ struct Run {
     train_set: TrialSet,
     val_set: TrialSet,
     test_set: TrialSet,
-    noise_rng: rand_xoshiro::Xoshiro256PlusPlus,
     wiring_distance: Vec<f64>,
     snapshots: Vec<super::Snapshot>,
     wiring: Vec<WiringStats>,
@@ -125,13 +122,6 @@ pub fn train_population(
     let task = recipe.task;
     let steps = task.steps();
     let batch = recipe.batch_size;
-    let noise = Normal::new(0.0f32, recipe.input_noise_std as f32).map_err(|_| {
-        ModelError::InvalidField {
-            field: "input_noise_std",
-            expected: "a finite number ≥ 0",
-            got: recipe.input_noise_std.to_string(),
-        }
-    })?;
     let mut params = Vec::with_capacity(p);
     let mut runs = Vec::with_capacity(p);
     for m in members {
@@ -148,7 +138,6 @@ pub fn train_population(
             train_set,
             val_set,
             test_set,
-            noise_rng: stream(seeds.study_seed, seeds.network_id, "noise"),
             // The regulariser powers the Euclidean distances itself; the wiring statistics
             // use the same powered D as the penalty.
             wiring_distance: space.distance(m.regulariser.distance_power),
@@ -161,8 +150,14 @@ pub fn train_population(
     }
     let _span = tracing::info_span!("population", networks = p).entered();
     engine.load(&params)?;
-    let per_x = steps * batch * N_INPUTS;
-    let mut x = vec![0.0f32; p * per_x];
+    let noise_seeds: Vec<u64> = members
+        .iter()
+        .map(|m| stream_seed(m.seeds.study_seed, m.seeds.network_id, "noise"))
+        .collect();
+    engine.set_training_inputs(task, &noise_seeds, recipe.input_noise_std)?;
+    let mut problems = vec![0u8; p * batch];
+    // Noise-free evaluation inputs: one trial per network at a time.
+    let mut x = vec![0.0f32; p * steps * N_INPUTS];
     let mut labels = vec![0u8; p * batch];
     let mut stats = vec![BatchStats::default(); p];
     let mut penalties = vec![0.0f64; p];
@@ -216,32 +211,15 @@ pub fn train_population(
         for (batch_index, start) in (0..recipe.n_train).step_by(batch).enumerate() {
             let end = (start + batch).min(recipe.n_train);
             let trials = end - start;
-            let len = steps * trials * N_INPUTS;
-            // Each network's inputs from its own noise stream: independent, so filled in
-            // parallel for a population without changing a bit.
-            let fill = |((run, xb), lb): ((&mut Run, &mut [f32]), &mut [u8])| {
-                task.fill_inputs(&run.train_set.problems[start..end], xb);
-                lb.copy_from_slice(&run.train_set.labels[start..end]);
-                if recipe.input_noise_std > 0.0 {
-                    for v in xb.iter_mut() {
-                        *v += noise.sample(&mut run.noise_rng);
-                    }
-                }
-            };
-            if p > 1 {
-                runs.par_iter_mut()
-                    .zip(x[..p * len].par_chunks_mut(len))
-                    .zip(labels[..p * trials].par_chunks_mut(trials))
-                    .for_each(fill);
-            } else {
-                runs.iter_mut()
-                    .zip(x[..p * len].chunks_mut(len))
-                    .zip(labels[..p * trials].chunks_mut(trials))
-                    .for_each(fill);
+            for (i, run) in runs.iter().enumerate() {
+                problems[i * trials..(i + 1) * trials]
+                    .copy_from_slice(&run.train_set.problems[start..end]);
+                labels[i * trials..(i + 1) * trials]
+                    .copy_from_slice(&run.train_set.labels[start..end]);
             }
             {
                 let _s = tracing::trace_span!("task_gradient").entered();
-                engine.task_gradient(&x[..p * len], &labels[..p * trials], &mut stats)?;
+                engine.train_batch(&problems[..p * trials], &labels[..p * trials], &mut stats)?;
             }
             {
                 let _s = tracing::trace_span!("regulariser").entered();

@@ -1,7 +1,11 @@
 //! [`CpuEngine`]: networks on the calling thread, one after another.
 
+use rand::SeedableRng;
+use rand_distr::{Distribution, Normal};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use wiring_kernels::adam::{self, AdamParams, AdamVariant};
 use wiring_kernels::rnn::RnnVariant;
+use wiring_tasks::goal_choice::{GoalChoice, N_INPUTS};
 
 use super::SernnEngine;
 use crate::sernn::network::{self, BatchStats, Params, Workspace};
@@ -17,6 +21,16 @@ struct Network {
     v: Params<f32>,
     reg: Regulariser<f32>,
     reg_flops: u64,
+    /// The training inputs' noise stream.
+    noise: Option<Xoshiro256PlusPlus>,
+}
+
+/// How training inputs are made ([`SernnEngine::set_training_inputs`]).
+struct Inputs {
+    task: GoalChoice,
+    /// `None` when σ = 0 (no draws).
+    normal: Option<Normal<f32>>,
+    x: Vec<f32>,
 }
 
 /// The CPU engine: the RNN kernel `variant` over a workspace of `batch` trials, the
@@ -27,6 +41,7 @@ pub struct CpuEngine {
     steps: usize,
     nets: Vec<Network>,
     ws: Workspace<f32>,
+    inputs: Option<Inputs>,
 }
 
 impl CpuEngine {
@@ -49,6 +64,7 @@ impl CpuEngine {
                 v: Params::zeros(n_hidden),
                 reg,
                 reg_flops: 0,
+                noise: None,
             })
             .collect();
         Self {
@@ -56,6 +72,7 @@ impl CpuEngine {
             steps,
             nets,
             ws: Workspace::new(steps, batch, n_hidden),
+            inputs: None,
         }
     }
 
@@ -141,6 +158,83 @@ impl SernnEngine for CpuEngine {
             )?;
         }
         Ok(())
+    }
+
+    fn set_training_inputs(
+        &mut self,
+        task: GoalChoice,
+        noise_seeds: &[u64],
+        sigma: f64,
+    ) -> Result<(), ModelError> {
+        let bad = || ModelError::InvalidField {
+            field: "input_noise_std",
+            expected: "a finite number ≥ 0",
+            got: sigma.to_string(),
+        };
+        if noise_seeds.len() != self.nets.len() {
+            return Err(ModelError::InvalidField {
+                field: "networks",
+                expected: "one noise stream per network",
+                got: format!("{} for {} networks", noise_seeds.len(), self.nets.len()),
+            });
+        }
+        let normal = if sigma > 0.0 {
+            Some(Normal::new(0.0f32, sigma as f32).map_err(|_| bad())?)
+        } else if sigma == 0.0 {
+            None
+        } else {
+            return Err(bad());
+        };
+        for (net, &seed) in self.nets.iter_mut().zip(noise_seeds) {
+            net.noise = Some(Xoshiro256PlusPlus::seed_from_u64(seed));
+        }
+        let len = self.nets.len() * self.steps * self.ws.batch * N_INPUTS;
+        self.inputs = Some(Inputs {
+            task,
+            normal,
+            x: vec![0.0; len],
+        });
+        Ok(())
+    }
+
+    fn train_batch(
+        &mut self,
+        problems: &[u8],
+        labels: &[u8],
+        stats: &mut [BatchStats],
+    ) -> Result<(), ModelError> {
+        let mut inputs = self.inputs.take().ok_or(ModelError::InvalidField {
+            field: "training inputs",
+            expected: "set_training_inputs before train_batch",
+            got: "none".into(),
+        })?;
+        let p = self.nets.len();
+        let trials = problems.len() / p.max(1);
+        let len = self.steps * trials * N_INPUTS;
+        if problems.len() != p * trials || p * len > inputs.x.len() {
+            self.inputs = Some(inputs);
+            return Err(ModelError::InvalidField {
+                field: "batch",
+                expected: "one batch of equal size (at most the engine's) per network",
+                got: format!("{} problems for {p} networks", problems.len()),
+            });
+        }
+        // Each network's inputs and noise, as training always drew them: the task's inputs,
+        // then one draw per value in order.
+        for (i, net) in self.nets.iter_mut().enumerate() {
+            let xb = &mut inputs.x[i * len..(i + 1) * len];
+            inputs
+                .task
+                .fill_inputs(&problems[i * trials..(i + 1) * trials], xb);
+            if let (Some(normal), Some(rng)) = (&inputs.normal, net.noise.as_mut()) {
+                for v in xb.iter_mut() {
+                    *v += normal.sample(rng);
+                }
+            }
+        }
+        let result = self.task_gradient(&inputs.x[..p * len], labels, stats);
+        self.inputs = Some(inputs);
+        result
     }
 
     fn task_gradient(

@@ -24,10 +24,11 @@
 use wiring_kernels::adam::{self, AdamParams};
 use wiring_kernels::device::{gemm_row_major, sum_f64_partials, Buf, Device, RowMajor, View};
 use wiring_kernels::expm::{cuda::TaylorBatch, taylor};
+use wiring_kernels::lanes::{cuda::NoiseStreams, ziggurat_tables};
 use wiring_kernels::penalty::cuda::{self as pen, CommOptions, Shape};
 use wiring_kernels::rnn::cuda as rnn_cuda;
 use wiring_kernels::KernelError;
-use wiring_tasks::goal_choice::{N_CLASSES, N_INPUTS};
+use wiring_tasks::goal_choice::{GoalChoice, N_CLASSES, N_INPUTS, PROBLEMS};
 
 use super::SernnEngine;
 use crate::sernn::network::{BatchStats, Params};
@@ -89,6 +90,17 @@ pub struct DeviceEngine<D: Device> {
     /// Trials of the last forward pass (the backward pass uses its activations).
     last_trials: usize,
     reg: DeviceRegulariser,
+    /// Training inputs made on the device ([`SernnEngine::set_training_inputs`]).
+    inputs: Option<DeviceInputs>,
+}
+
+/// The task's input patterns, the batch's problems and the noise streams, on the device.
+struct DeviceInputs {
+    /// `8 problems × steps × 8`.
+    patterns: Buf<f32>,
+    problems: Buf<i32>,
+    host_problems: Vec<i32>,
+    noise: NoiseStreams,
 }
 
 fn kernel(e: KernelError) -> ModelError {
@@ -184,6 +196,7 @@ impl<D: Device> DeviceEngine<D> {
             host_correct: vec![0; p * batch],
             last_trials: 0,
             reg,
+            inputs: None,
         })
     }
 
@@ -325,18 +338,22 @@ impl<D: Device> DeviceEngine<D> {
         buf.view(offset, buf.len() - offset).map_err(kernel)
     }
 
-    /// The forward pass of `t` trials per network; leaves H and dZ (in `z`) on the device.
+    /// The forward pass of `t` trials per network, of the inputs `x` (uploaded) or, with
+    /// `None`, of those already in the device's input buffer; leaves H and dZ (in `z`) on the
+    /// device.
     fn run_forward(
         &mut self,
-        x: &[f32],
+        x: Option<&[f32]>,
         labels: &[u8],
         t: usize,
         stats: &mut [BatchStats],
     ) -> Result<(), ModelError> {
         let (p, n, steps) = (self.networks, self.n, self.steps);
         let dev = &mut self.dev;
-        dev.upload(x, self.x.view(0, x.len()).map_err(kernel)?)
-            .map_err(kernel)?;
+        if let Some(x) = x {
+            dev.upload(x, self.x.view(0, x.len()).map_err(kernel)?)
+                .map_err(kernel)?;
+        }
         for (d, &l) in self.host_labels.iter_mut().zip(labels) {
             *d = i32::from(l);
         }
@@ -630,7 +647,7 @@ impl<D: Device> SernnEngine for DeviceEngine<D> {
         stats: &mut [BatchStats],
     ) -> Result<(), ModelError> {
         let t = self.check(x, labels, stats)?;
-        self.phase("forward", |e| e.run_forward(x, labels, t, stats))
+        self.phase("forward", |e| e.run_forward(Some(x), labels, t, stats))
     }
 
     fn task_gradient(
@@ -640,7 +657,106 @@ impl<D: Device> SernnEngine for DeviceEngine<D> {
         stats: &mut [BatchStats],
     ) -> Result<(), ModelError> {
         let t = self.check(x, labels, stats)?;
-        self.phase("forward", |e| e.run_forward(x, labels, t, stats))?;
+        self.phase("forward", |e| e.run_forward(Some(x), labels, t, stats))?;
+        self.phase("backward", |e| e.run_backward())
+    }
+
+    fn set_training_inputs(
+        &mut self,
+        task: GoalChoice,
+        noise_seeds: &[u64],
+        sigma: f64,
+    ) -> Result<(), ModelError> {
+        if noise_seeds.len() != self.networks || !(sigma >= 0.0 && sigma.is_finite()) {
+            return Err(ModelError::InvalidField {
+                field: "input_noise_std",
+                expected: "a finite number ≥ 0 and one noise stream per network",
+                got: format!("{sigma} with {} streams", noise_seeds.len()),
+            });
+        }
+        let steps = self.steps;
+        if task.steps() != steps {
+            return Err(ModelError::InvalidField {
+                field: "task",
+                expected: "the engine's number of steps",
+                got: task.steps().to_string(),
+            });
+        }
+        let per = steps * N_INPUTS;
+        let mut patterns = vec![0.0f32; PROBLEMS.len() * per];
+        for (problem, chunk) in patterns.chunks_mut(per).enumerate() {
+            task.fill_inputs(&[problem as u8], chunk);
+        }
+        let dev = &mut self.dev;
+        let pat = dev.alloc::<f32>(patterns.len()).map_err(kernel)?;
+        dev.upload(&patterns, pat.all()).map_err(kernel)?;
+        let problems = dev
+            .alloc::<i32>(self.networks * self.batch)
+            .map_err(kernel)?;
+        let noise = NoiseStreams::new(dev, noise_seeds, sigma as f32, &ziggurat_tables())
+            .map_err(kernel)?;
+        self.inputs = Some(DeviceInputs {
+            patterns: pat,
+            problems,
+            host_problems: vec![0; self.networks * self.batch],
+            noise,
+        });
+        Ok(())
+    }
+
+    fn train_batch(
+        &mut self,
+        problems: &[u8],
+        labels: &[u8],
+        stats: &mut [BatchStats],
+    ) -> Result<(), ModelError> {
+        let (p, steps) = (self.networks, self.steps);
+        let t = problems.len() / p;
+        let ok = problems.len() == p * t
+            && labels.len() == p * t
+            && (1..=self.batch).contains(&t)
+            && stats.len() == p
+            && problems.iter().all(|&q| usize::from(q) < PROBLEMS.len());
+        if !ok {
+            return Err(ModelError::InvalidField {
+                field: "batch",
+                expected:
+                    "one batch of equal size (at most the engine's) of valid problems per network",
+                got: format!(
+                    "{} problems, {} labels for {p} networks",
+                    problems.len(),
+                    labels.len()
+                ),
+            });
+        }
+        let Some(inputs) = self.inputs.as_mut() else {
+            return Err(ModelError::InvalidField {
+                field: "training inputs",
+                expected: "set_training_inputs before train_batch",
+                got: "none".into(),
+            });
+        };
+        let dev = &mut self.dev;
+        let x = self.x;
+        let result = (|| -> Result<(), KernelError> {
+            for (d, &q) in inputs.host_problems.iter_mut().zip(problems) {
+                *d = i32::from(q);
+            }
+            dev.upload(
+                &inputs.host_problems[..p * t],
+                inputs.problems.view(0, p * t)?,
+            )?;
+            inputs.noise.goal_inputs(
+                dev,
+                x.view(0, p * steps * t * N_INPUTS)?,
+                inputs.patterns.all(),
+                inputs.problems.view(0, p * t)?,
+                steps,
+                t,
+            )
+        })();
+        result.map_err(kernel)?;
+        self.phase("forward", |e| e.run_forward(None, labels, t, stats))?;
         self.phase("backward", |e| e.run_backward())
     }
 

@@ -11,9 +11,10 @@
 //!   state resident on the device.
 //!
 //! Training ([`super::train_population`]) is written once over the trait: it draws every
-//! network's trials and input noise from that network's streams and hands each batch of all
-//! networks to the engine, which computes the task gradients, adds the regularisers', and
-//! takes the Adam step on the parameters it holds. The order of operations is the trait's
+//! network's trials from that network's streams and hands each batch of all networks to the
+//! engine, which adds each network's input noise from its own noise stream (on the device, for
+//! the device), computes the task gradients, adds the regularisers', and takes the Adam step
+//! on the parameters it holds. The order of operations is the trait's
 //! contract; backends differ only in rounding.
 //!
 //! Arrays of a population are network after network: `x` is `networks × (steps × trials ×
@@ -26,6 +27,7 @@ pub use cpu::CpuEngine;
 pub use device::DeviceEngine;
 
 use wiring_kernels::adam::AdamParams;
+use wiring_tasks::goal_choice::GoalChoice;
 
 use super::network::{BatchStats, Params};
 use crate::ModelError;
@@ -53,6 +55,28 @@ pub trait SernnEngine {
     fn forward(
         &mut self,
         x: &[f32],
+        labels: &[u8],
+        stats: &mut [BatchStats],
+    ) -> Result<(), ModelError>;
+
+    /// Sets how training inputs are made: `task`'s inputs plus Gaussian noise of standard
+    /// deviation `sigma` (none at 0), drawn for network `i` from the stream
+    /// `Xoshiro256PlusPlus::seed_from_u64(noise_seeds[i])` as `rand_distr::Normal<f32>` draws,
+    /// in the order the inputs lie (time-major). Each backend draws them where it computes —
+    /// the device on the device — and the streams advance identically everywhere.
+    fn set_training_inputs(
+        &mut self,
+        task: GoalChoice,
+        noise_seeds: &[u64],
+        sigma: f64,
+    ) -> Result<(), ModelError>;
+
+    /// [`SernnEngine::task_gradient`] of one training batch: the inputs of `problems`
+    /// (`networks × trials`, each a problem index of the task) with each network's next noise
+    /// draws ([`SernnEngine::set_training_inputs`]).
+    fn train_batch(
+        &mut self,
+        problems: &[u8],
         labels: &[u8],
         stats: &mut [BatchStats],
     ) -> Result<(), ModelError>;
