@@ -201,7 +201,7 @@ fn fingerprint(net: &TrainedNetwork) -> u64 {
 fn cpu_training_is_bit_identical_to_the_recorded_runs() {
     // The CPU path through the engine seam must not change a bit of what it computes: these
     // fingerprints are those of the code before training moved behind the population seam
-    // (ef8fec8, this test run on a worktree of it), and the seam (e26b074) reproduces them;
+    // (ef8fec8, this test run on a worktree of it), and the seam (4951979) reproduces them;
     // tests/tiny/sernn.toml also gave byte-identical weights.npz and records. A change of any kernel, of the order of any
     // operation, or of a random stream shows here. (Bit-identity holds for one build on one
     // target: x86-64-v3, as .cargo/config.toml pins.)
