@@ -110,7 +110,39 @@ impl TaylorBatch {
         )
     }
 
-    /// `dst = diag·I + Σ c_k m_k` (up to three terms, zero-started fused multiply-adds).
+    /// One of the linear-combination kernels over every matrix: `expm_combine` (`dst = diag·I +
+    /// Σ c_k m_k`, up to three terms, zero-started fused multiply-adds) or `expm_accumulate`
+    /// (`dst += Σ c_k m_k + diag·I`, up to two terms); absent terms are null pointers.
+    fn lincomb<D: Device + ?Sized>(
+        &self,
+        dev: &mut D,
+        accumulate: bool,
+        dst: Arg,
+        terms: &[(f64, Arg)],
+        diag: f64,
+    ) -> Result<(), KernelError> {
+        const OP: &str = "expm::cuda::lincomb";
+        let (kernel, slots) = if accumulate {
+            ("expm_accumulate", 2)
+        } else {
+            ("expm_combine", 3)
+        };
+        let mut args = vec![dst];
+        for k in 0..slots {
+            match terms.get(k) {
+                Some(&(c, m)) => args.extend([Arg::Float(c as f32), m]),
+                None => args.extend([Arg::Float(0.0), Arg::Null]),
+            }
+        }
+        args.extend([
+            Arg::Float(diag as f32),
+            kernel_int(OP, self.n)?,
+            kernel_long(self.len()),
+        ]);
+        launch(dev, "expm", kernel, self.len(), &args)
+    }
+
+    /// `dst = diag·I + Σ c_k m_k` over the batch's own buffers.
     fn combine<D: Device + ?Sized>(
         &self,
         dev: &mut D,
@@ -118,23 +150,11 @@ impl TaylorBatch {
         terms: &[(f64, Buf<f32>)],
         diag: f64,
     ) -> Result<(), KernelError> {
-        const OP: &str = "expm::cuda::combine";
-        let mut args = vec![Arg::F32Ptr(dst, 0)];
-        for k in 0..3 {
-            match terms.get(k) {
-                Some(&(c, m)) => args.extend([Arg::Float(c as f32), Arg::F32Ptr(m, 0)]),
-                None => args.extend([Arg::Float(0.0), Arg::Null]),
-            }
-        }
-        args.extend([
-            Arg::Float(diag as f32),
-            kernel_int(OP, self.n)?,
-            kernel_long(self.len()),
-        ]);
-        launch(dev, "expm", "expm_combine", self.len(), &args)
+        let terms: Vec<(f64, Arg)> = terms.iter().map(|&(c, m)| (c, Arg::F32Ptr(m, 0))).collect();
+        self.lincomb(dev, false, Arg::F32Ptr(dst, 0), &terms, diag)
     }
 
-    /// `dst += Σ c_k m_k + diag·I` (up to two terms).
+    /// `dst += Σ c_k m_k + diag·I` over the batch's own buffers.
     fn accumulate<D: Device + ?Sized>(
         &self,
         dev: &mut D,
@@ -142,20 +162,8 @@ impl TaylorBatch {
         terms: &[(f64, Buf<f32>)],
         diag: f64,
     ) -> Result<(), KernelError> {
-        const OP: &str = "expm::cuda::accumulate";
-        let mut args = vec![Arg::F32Ptr(dst, 0)];
-        for k in 0..2 {
-            match terms.get(k) {
-                Some(&(c, m)) => args.extend([Arg::Float(c as f32), Arg::F32Ptr(m, 0)]),
-                None => args.extend([Arg::Float(0.0), Arg::Null]),
-            }
-        }
-        args.extend([
-            Arg::Float(diag as f32),
-            kernel_int(OP, self.n)?,
-            kernel_long(self.len()),
-        ]);
-        launch(dev, "expm", "expm_accumulate", self.len(), &args)
+        let terms: Vec<(f64, Arg)> = terms.iter().map(|&(c, m)| (c, Arg::F32Ptr(m, 0))).collect();
+        self.lincomb(dev, true, Arg::F32Ptr(dst, 0), &terms, diag)
     }
 
     /// Where network `p` has no squaring `k` (`k ≥ s_p`): `dst = keep`.
@@ -241,20 +249,9 @@ impl TaylorBatch {
             self.mm(dev, next, false, cur, false, cur, false)?;
             self.select(dev, next, cur, k)?;
         }
+        // e = 1·E_{s_max}: an exact copy.
         let last = self.squares[s_max];
-        let copy = [
-            e.into(),
-            Arg::Float(1.0),
-            Arg::F32Ptr(last, 0),
-            Arg::Float(0.0),
-            Arg::Null,
-            Arg::Float(0.0),
-            Arg::Null,
-            Arg::Float(0.0),
-            kernel_int(OP, self.n)?,
-            kernel_long(self.len()),
-        ];
-        launch(dev, "expm", "expm_combine", self.len(), &copy)?;
+        self.lincomb(dev, false, e.into(), &[(1.0, Arg::F32Ptr(last, 0))], 0.0)?;
         self.valid = true;
         Ok(())
     }
@@ -278,19 +275,8 @@ impl TaylorBatch {
         }
         let s_max = self.s_host.iter().copied().max().unwrap_or(0).max(0) as usize;
         let [x1, x2, x3, _x4, x5, x6, x7, y2] = COEFFS;
-        let copy = [
-            Arg::F32Ptr(self.de, 0),
-            Arg::Float(1.0),
-            g.into(),
-            Arg::Float(0.0),
-            Arg::Null,
-            Arg::Float(0.0),
-            Arg::Null,
-            Arg::Float(0.0),
-            kernel_int(OP, self.n)?,
-            kernel_long(self.len()),
-        ];
-        launch(dev, "expm", "expm_combine", self.len(), &copy)?;
+        // Ē = 1·G: an exact copy.
+        self.lincomb(dev, false, Arg::F32Ptr(self.de, 0), &[(1.0, g.into())], 0.0)?;
         for k in (0..s_max).rev() {
             let ek = self.squares[k];
             self.mm(dev, self.de_next, false, self.de, false, ek, true)?;
