@@ -88,38 +88,50 @@ run() {
         "batch/(cpu|cuda)/se/(8|1001)|expm_adjoint/(cpu_taylor/64|cuda_taylor)|adam" \
         2>&1 | tee "$out/bench.log"
     t0=$(date +%s.%N)
-    ./gpu-bin/sernn run configs/sernn-paper.toml --backend cuda -o /tmp/paper -q \
+    # At most 5 minutes, so that the table below is always printed within the call.
+    timeout 300 ./gpu-bin/sernn run configs/sernn-paper.toml --backend cuda -o /tmp/paper -q \
         2>&1 | tee "$out/paper.log"
     local status_paper=${PIPESTATUS[0]}
     local wall
     wall=$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')")
     cp /tmp/paper/manifest.json "$out/paper-manifest.json" 2>/dev/null
     echo
-    echo "== GPU check: $(head -2 "$out/card.txt" | tail -1)"
-    printf '%-44s %s\n' "kernel tests (GPU vs references)" \
-        "$( [ "$status_kernels" = 0 ] && echo pass || echo FAIL) $(grep -c '^GPU:' "$out/test-kernels.log") GPU run(s)"
-    printf '%-44s %s\n' "small study, GPU vs CPU" \
-        "$( [ "$status_model" = 0 ] && echo pass || echo FAIL)"
-    grep -E "^(batch|expm_adjoint|adam)/" -A1 "$out/bench.log" | grep -E "time:" -B1 \
-        | paste - - | awk '{printf "%-44s %s %s %s\n", $1, $4, $5, ""}' | head -12
-    printf '%-44s %s s (exit %s)\n' "paper study, 2 002 networks, wall" "$wall" "$status_paper"
-    python3 - "$out/paper-manifest.json" <<'PY'
-import json, sys
+    python3 - "$out" "$status_kernels" "$status_model" "$wall" "$status_paper" <<'PY'
+import json, pathlib, re, sys
+out, st_k, st_m, wall, st_p = sys.argv[1:]
+out = pathlib.Path(out)
+read = lambda name: (out / name).read_text(errors="replace") if (out / name).exists() else ""
+card = read("card.txt").strip().splitlines()
+print(f"== GPU check on {card[1] if len(card) > 1 else 'no GPU (nvidia-smi found none)'}")
+def test_row(label, status, log):
+    ran = "ran on the GPU" if re.search(r"^GPU: ", log, re.M) else "GPU part skipped"
+    print(f"{label:<44} {'pass' if status == '0' else 'FAIL'} ({ran})")
+test_row("kernel checks, GPU vs references", st_k, read("test-kernels.log"))
+test_row("small study, GPU vs CPU", st_m, read("test-model.log"))
+# criterion: "<name> time: [lo mid hi]" or the name on the line before; skip "change:" rows.
+last = ""
+for line in read("bench.log").splitlines():
+    m = re.search(r"time:\s+\[\S+ \S+ (\S+) (\S+) \S+ \S+\]", line)
+    if m and not m.group(1).endswith("%"):
+        name = line.split("time:")[0].strip() or last
+        print(f"{name:<44} {m.group(1)} {m.group(2)}")
+    elif line.strip() and not line.startswith((" ", "Benchmarking")) and "time:" not in line:
+        last = line.split()[0]
+print(f"{'paper study, 2 002 networks, wall':<44} {wall} s (exit {st_p})")
 try:
-    s = json.load(open(sys.argv[1]))["sessions"][-1]
+    s = json.loads(read("paper-manifest.json"))["sessions"][-1]
 except Exception as e:
-    print(f"{'paper manifest':<44} unreadable: {e}")
+    print(f"{'paper manifest':<44} none ({type(e).__name__})")
     sys.exit()
 d = s.get("device") or {}
-rows = [
+for k, v in [
     ("networks/s", s.get("networks_per_second")),
     ("GFLOP/s", s.get("gflop_per_second")),
     ("FP32 peak GFLOP/s", d.get("fp32_peak_gflop_per_second")),
     ("fraction of FP32 peak", d.get("fraction_of_fp32_peak")),
     ("device memory peak MiB", d.get("memory_peak_mib")),
     ("host peak RSS MiB", s.get("peak_rss_mib")),
-]
-for k, v in rows:
+]:
     print(f"{k:<44} {v if v is None else round(v, 4)}")
 PY
 }
