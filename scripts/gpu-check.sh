@@ -2,7 +2,8 @@
 # The GPU checks of the CUDA backend, prepared for the day a session is lent a GPU: build here,
 # carry the binaries, run everything there in one call, print a short table last.
 #
-#   scripts/gpu-check.sh build      # here: cargo builds with --features cuda into gpu-bin/
+#   scripts/gpu-check.sh build      # here: cargo builds with --features cuda and cuda-13
+#                                   # into gpu-bin/12 and gpu-bin/13
 #   scripts/gpu-check.sh run        # there: GPU tests, benches, the full paper study
 #
 # With the session's device tool (see /work/.library/device/README.md; never change the
@@ -11,8 +12,9 @@
 #   run(command="bash scripts/gpu-check.sh run", carry=["gpu-bin"], timeout_s=540)
 #
 # `run` needs no Rust, no toolkit and nothing fetched: the binaries are built here; the CUDA
-# driver, NVRTC and cuBLAS are the machine's (cudarc loads them at run time; the bindings are
-# pinned to CUDA 12.6, whose calls newer drivers and libraries keep). What it runs:
+# driver, NVRTC and cuBLAS are the machine's (cudarc loads them at run time). Two builds travel,
+# with bindings of CUDA 12.6 and 13.0; the first whose device opens on the tiny study is used.
+# What it runs:
 #   1. every custom kernel against its reference on the GPU (kernels/tests/device.rs);
 #   2. a small study on the GPU against CPU training (model/tests/device_engine.rs): equal
 #      accuracies and verdicts, losses and weights within 1e-4;
@@ -23,35 +25,40 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-build() {
-    set -e
-    mkdir -p gpu-bin
-    cargo build --release --features cuda -p wiring-sernn
-    cp target/release/sernn gpu-bin/
-    local json
-    json=$(cargo test --release --features cuda -p wiring-kernels -p wiring-model --no-run \
+# The binaries of one build (`--features cuda` or `cuda-13`) into gpu-bin/<dir>.
+build_variant() {
+    local feature=$1 dir=gpu-bin/$2 json exe
+    mkdir -p "$dir"
+    cargo build --release --features "$feature" -p wiring-sernn
+    cp target/release/sernn "$dir/"
+    json=$(cargo test --release --features "$feature" -p wiring-kernels -p wiring-model --no-run \
         --message-format=json 2>/dev/null)
     for t in device device_engine; do
-        exe=$(printf '%s\n' "$json" | python3 -c "
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get('reason') == 'compiler-artifact' and m.get('target', {}).get('name') == '$t' \
-            and m.get('executable'):
-        print(m['executable'])")
-        cp "$exe" "gpu-bin/test-$t"
+        exe=$(printf '%s\n' "$json" | artifact "$t")
+        cp "$exe" "$dir/test-$t"
     done
-    json=$(cargo bench --features cuda -p wiring-benches --bench backends --no-run \
+    json=$(cargo bench --features "$feature" -p wiring-benches --bench backends --no-run \
         --message-format=json 2>/dev/null)
-    exe=$(printf '%s\n' "$json" | python3 -c "
+    cp "$(printf '%s\n' "$json" | artifact backends)" "$dir/bench-backends"
+    strip "$dir"/* 2>/dev/null || true
+}
+
+# The executable cargo built for target `$1`, from its JSON messages on stdin.
+artifact() {
+    python3 -c "
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
-    if m.get('reason') == 'compiler-artifact' and m.get('target', {}).get('name') == 'backends' \
+    if m.get('reason') == 'compiler-artifact' and m.get('target', {}).get('name') == '$1' \
             and m.get('executable'):
-        print(m['executable'])")
-    cp "$exe" gpu-bin/bench-backends
-    strip gpu-bin/* 2>/dev/null || true
+        print(m['executable'])"
+}
+
+build() {
+    set -e
+    # Bindings of CUDA 12.6 and of 13.0: `run` uses the first whose device opens.
+    build_variant cuda 12
+    build_variant cuda-13 13
     du -sh gpu-bin
     echo "carry gpu-bin; on the GPU: bash scripts/gpu-check.sh run"
 }
@@ -79,17 +86,34 @@ run() {
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv \
         | tee "$out/card.txt"
     libraries
+    # The first build whose CUDA device opens: the tiny study end to end on the GPU.
+    local bin=""
+    for v in 12 13; do
+        if ./gpu-bin/$v/sernn run tests/tiny/sernn.toml --backend cuda -o /tmp/probe-$v -q \
+            >"$out/probe-$v.log" 2>&1; then
+            bin=gpu-bin/$v
+            break
+        fi
+        cat "$out/probe-$v.log"
+    done
+    if [ -z "$bin" ]; then
+        echo "no build opened the GPU (see above); the tests below report why"
+        bin=gpu-bin/12
+    fi
+    local version=13.0
+    [ "$bin" = gpu-bin/12 ] && version=12.6
+    echo "using $bin (bindings of CUDA $version)" | tee "$out/bindings.txt"
     local t0 status_kernels status_model
-    ./gpu-bin/test-device --test-threads 1 --nocapture 2>&1 | tee "$out/test-kernels.log"
+    ./$bin/test-device --test-threads 1 --nocapture 2>&1 | tee "$out/test-kernels.log"
     status_kernels=${PIPESTATUS[0]}
-    ./gpu-bin/test-device_engine --test-threads 1 --nocapture 2>&1 | tee "$out/test-model.log"
+    ./$bin/test-device_engine --test-threads 1 --nocapture 2>&1 | tee "$out/test-model.log"
     status_model=${PIPESTATUS[0]}
-    ./gpu-bin/bench-backends --bench --warm-up-time 0.2 --measurement-time 1 \
+    ./$bin/bench-backends --bench --warm-up-time 0.2 --measurement-time 1 \
         "batch/(cpu|cuda)/se/(8|1001)|expm_adjoint/(cpu_taylor/64|cuda_taylor)|adam" \
         2>&1 | tee "$out/bench.log"
     t0=$(date +%s.%N)
     # At most 5 minutes, so that the table below is always printed within the call.
-    timeout 300 ./gpu-bin/sernn run configs/sernn-paper.toml --backend cuda -o /tmp/paper -q \
+    timeout 300 ./$bin/sernn run configs/sernn-paper.toml --backend cuda -o /tmp/paper -q \
         2>&1 | tee "$out/paper.log"
     local status_paper=${PIPESTATUS[0]}
     local wall
@@ -103,6 +127,7 @@ out = pathlib.Path(out)
 read = lambda name: (out / name).read_text(errors="replace") if (out / name).exists() else ""
 card = read("card.txt").strip().splitlines()
 print(f"== GPU check on {card[1] if len(card) > 1 else 'no GPU (nvidia-smi found none)'}")
+print(read("bindings.txt").strip())
 def test_row(label, status, log):
     ran = "ran on the GPU" if re.search(r"^GPU: ", log, re.M) else "GPU part skipped"
     print(f"{label:<44} {'pass' if status == '0' else 'FAIL'} ({ran})")

@@ -73,12 +73,17 @@ fn binary_runs_merges_and_reports_errors_on_one_line() {
     let cuda = tmp.path().join("cuda.toml");
     fs::write(&cuda, format!("{TINY}\n[compute]\nbackend = \"cuda\"\n")).unwrap();
     // Without the `cuda` feature the build says so; with it, on a machine with no driver or
-    // GPU (every machine that runs these tests), it says which is missing.
-    let why = if cfg!(feature = "cuda") {
-        "cuda.toml: compute.backend = \"cuda\": no CUDA"
-    } else {
-        "cuda.toml: compute.backend = \"cuda\": this build has no CUDA backend"
-    };
+    // GPU (every machine that runs these tests), it says which is missing: the device layer's
+    // own reason, after the file and field.
+    let reason = wiring_kernels::device::CudaDevice::open(0)
+        .err()
+        .map(|e| {
+            e.to_string()
+                .trim_start_matches("backend cuda: ")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let why = &format!("cuda.toml: compute.backend = \"cuda\": {reason}");
     assert_run_refused(sernn, &cuda, &tmp.path().join("cuda"), why);
     // `--backend cuda` on a CPU config: the same refusal, nothing written.
     let tiny = tmp.path().join("tiny.toml");

@@ -2,8 +2,9 @@
 //! ([`Device`]) with two implementations —
 //!
 //! - [`CudaDevice`]: one NVIDIA GPU through cudarc (driver, NVRTC, cuBLAS; all loaded at run
-//!   time, so every machine builds it). Built with the `cuda` feature; without it a stand-in of
-//!   the same name whose [`CudaDevice::open`] returns "not compiled with CUDA".
+//!   time, so every machine builds it). Built with the `cuda` feature (bindings of CUDA 12.6)
+//!   or `cuda-13` (13.0); without either, a stand-in of the same name whose
+//!   [`CudaDevice::open`] returns "not compiled with CUDA".
 //! - [`EmulatedDevice`]: host memory, the same `kernels/cuda/*.cu` sources compiled as host
 //!   C++ through a shim that runs the grid as loops, and a GEMM with cuBLAS's column-major,
 //!   strided-batched semantics argument for argument. It is how CI, which has no GPU, proves
@@ -19,17 +20,17 @@
 //! [`gemm_row_major`], which states a row-major product and translates it.
 
 mod emulated;
-#[cfg(feature = "cuda")]
+#[cfg(any(feature = "cuda", feature = "cuda-13"))]
 mod real;
-#[cfg(not(feature = "cuda"))]
+#[cfg(not(any(feature = "cuda", feature = "cuda-13")))]
 mod stand_in;
 
 use core::marker::PhantomData;
 
 pub use emulated::EmulatedDevice;
-#[cfg(feature = "cuda")]
+#[cfg(any(feature = "cuda", feature = "cuda-13"))]
 pub use real::{compile_ptx, CudaDevice};
-#[cfg(not(feature = "cuda"))]
+#[cfg(not(any(feature = "cuda", feature = "cuda-13")))]
 pub use stand_in::{compile_ptx, CudaDevice};
 
 use crate::KernelError;

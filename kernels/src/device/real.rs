@@ -24,9 +24,13 @@ use super::{
 };
 use crate::KernelError;
 
-/// The CUDA version the bindings are pinned to (the `cuda-12060` feature of cudarc: works
-/// with any driver of CUDA 12.6 or newer).
+/// The CUDA version the bindings are pinned to: the `cuda` feature takes cudarc's
+/// `cuda-12060` (any driver and libraries of 12.6 or newer that keep those calls), `cuda-13`
+/// its `cuda-13000`.
+#[cfg(not(feature = "cuda-13"))]
 pub const PINNED_CUDA: &str = "12.6";
+#[cfg(feature = "cuda-13")]
+pub const PINNED_CUDA: &str = "13.0";
 
 fn unavailable(why: String) -> KernelError {
     KernelError::DeviceFailure {
