@@ -66,7 +66,7 @@ build() {
 # Puts the machine's libnvrtc / libcublas (whatever CUDA major they are) on the library path
 # under the plain names cudarc tries first.
 libraries() {
-    local dir=/tmp/wiring-cuda-libs
+    local dir=/tmp/wiring-cuda-libs dirs=""
     mkdir -p "$dir"
     for lib in nvrtc nvrtc-builtins cublas cublasLt; do
         local found
@@ -75,9 +75,14 @@ libraries() {
             found=$(find /usr/local/cuda*/lib64 /usr/local/cuda*/targets /opt /usr/lib \
                 -name "lib$lib.so*" 2>/dev/null | sort | tail -1)
         fi
-        [ -n "$found" ] && ln -sf "$found" "$dir/lib$lib.so" && echo "lib$lib.so -> $found"
+        if [ -n "$found" ]; then
+            ln -sf "$found" "$dir/lib$lib.so"
+            # The library's own folder too: NVRTC finds its builtins, cuBLAS its Lt, there.
+            dirs="$dirs:$(dirname "$(readlink -f "$found")")"
+            echo "lib$lib.so -> $found"
+        fi
     done
-    export LD_LIBRARY_PATH="$dir:${LD_LIBRARY_PATH:-}"
+    export LD_LIBRARY_PATH="$dir$dirs:${LD_LIBRARY_PATH:-}"
 }
 
 run() {
