@@ -9,7 +9,7 @@
 //! elementwise kernels exactly as their host build does in tests.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use cudarc::cublas::{result as blas_result, sys as blas_sys, CudaBlas};
 use cudarc::driver::{
@@ -109,7 +109,7 @@ impl CudaDevice {
         // Its own stream, so two populations (a study's sets, on two threads) overlap.
         let stream = ctx.new_stream().map_err(cuda_err("stream"))?;
         let mut functions = HashMap::new();
-        for (module, ptx) in compile_ptx(cc)? {
+        for (module, ptx) in compiled_ptx(cc)? {
             let source = SOURCES
                 .iter()
                 .find(|(m, _)| *m == module)
@@ -161,7 +161,7 @@ impl CudaDevice {
 ///
 /// # Errors
 /// No NVRTC library, or a source that does not compile (its log in the message).
-pub fn compile_ptx(cc: (i32, i32)) -> Result<Vec<(&'static str, String)>, KernelError> {
+pub fn compile_ptx(cc: (i32, i32)) -> Result<Modules, KernelError> {
     // SAFETY: only tries to load the shared library by its candidate names.
     if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
         return Err(unavailable(
@@ -186,6 +186,25 @@ pub fn compile_ptx(cc: (i32, i32)) -> Result<Vec<(&'static str, String)>, Kernel
             .map_err(|e| unavailable(format!("kernels/cuda/{module}.cu: {e}")))
         })
         .collect()
+}
+
+/// Each kernel source's module name and PTX.
+type Modules = Vec<(&'static str, String)>;
+
+/// [`compile_ptx`] once per compute capability and process: a device opened again (the tests
+/// open one per check; a study one per population) reloads the PTX instead of compiling the
+/// sources again.
+fn compiled_ptx(cc: (i32, i32)) -> Result<Modules, KernelError> {
+    static CACHE: OnceLock<Mutex<HashMap<(i32, i32), Modules>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&cc).cloned()) {
+        return Ok(hit);
+    }
+    let ptx = compile_ptx(cc)?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(cc, ptx.clone());
+    }
+    Ok(ptx)
 }
 
 /// FP32 lanes per SM by architecture (CUDA C Programming Guide, "Arithmetic Instructions").
