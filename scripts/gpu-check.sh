@@ -21,7 +21,8 @@
 #   3. the backend benches (benches/benches/backends.rs), short;
 #   4. configs/sernn-paper.toml (2 002 networks) with --backend cuda, timed, and its manifest
 #      (device, memory peak, FLOP/s against the card's FP32 peak).
-# Logs and the manifest land in $OUT (or gpu-out/ when $OUT is unset); the table is last.
+# Logs and the manifest land in $OUT (or gpu-out/ when $OUT is unset; 7 files, within the
+# device tool's 8); the table is last.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -95,11 +96,11 @@ run() {
     local bin=""
     for v in 12 13; do
         if ./gpu-bin/$v/sernn run tests/tiny/sernn.toml --backend cuda -o /tmp/probe-$v -q \
-            >"$out/probe-$v.log" 2>&1; then
+            >"/tmp/probe-$v.log" 2>&1; then
             bin=gpu-bin/$v
             break
         fi
-        cat "$out/probe-$v.log"
+        cat "/tmp/probe-$v.log"
     done
     if [ -z "$bin" ]; then
         echo "no build opened the GPU (see above); the tests below report why"
