@@ -36,16 +36,9 @@ pub use stand_in::{compile_ptx, CudaDevice};
 use crate::KernelError;
 
 /// The element types a device buffer holds (four bytes each: the kernels' `float` and `int`).
-pub trait Element: bytemuck::Pod + Default + Send + Sync + 'static {
-    /// For messages.
-    const NAME: &'static str;
-}
-impl Element for f32 {
-    const NAME: &'static str = "f32";
-}
-impl Element for i32 {
-    const NAME: &'static str = "i32";
-}
+pub trait Element: bytemuck::Pod + Default + Send + Sync + 'static {}
+impl Element for f32 {}
+impl Element for i32 {}
 
 /// A device buffer of `len` elements of `T` (a handle: the memory is the device's).
 #[derive(Debug)]
