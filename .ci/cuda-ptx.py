@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Compiles every CUDA kernel source (kernels/cuda/*.cu) to PTX with NVRTC, as the CUDA backend
-does at run time (kernels/src/device/real.rs: --fmad=false, one program per file), for each
+does at run time (kernels/src/device/real.rs: --fmad=false, one program per file, its
+`#include "*.cuh"` lines expanded from kernels/src/device/mod.rs's HEADERS), for each
 architecture the project targets, then assembles each PTX with ptxas and prints its register
 and spill report. No GPU is needed: NVRTC and ptxas come from NVIDIA's PyPI wheels
 (nvidia-cuda-nvrtc-cu12, nvidia-cuda-nvcc-cu12), which .ci/run installs.
@@ -21,6 +22,42 @@ import sys
 ARCHS = ["70", "80", "86", "89", "90"]
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "kernels" / "cuda").glob("*.cu"))
+# The headers a source may `#include "name.cuh"`: the one list of them is `device::HEADERS` in
+# kernels/src/device/mod.rs, read from there.
+DEVICE_RS = ROOT / "kernels" / "src" / "device" / "mod.rs"
+
+
+def headers():
+    text = DEVICE_RS.read_text()
+    block = re.search(r"pub const HEADERS: \[\(&str, &str\); \d+\] = \[(.*?)\];", text, re.S)
+    if block is None:
+        sys.exit(f"error: no `pub const HEADERS` in {DEVICE_RS}")
+    found = re.findall(r'\("([\w.]+)", include_str!\("\.\./\.\./cuda/([\w.]+)"\)\)', block.group(1))
+    return {name: ROOT / "kernels" / "cuda" / path for name, path in found}
+
+
+def expand_includes(name, text, known, included=None):
+    """`text` with each `#include "x.cuh"` line replaced by that header (expanded in turn, each
+    at most once), framed by #line directives: what kernels/src/device/mod.rs's
+    `expand_includes` gives NVRTC."""
+    included = set() if included is None else included
+    out = []
+    for n, line in enumerate(text.splitlines()):
+        m = re.match(r'\s*#\s*include\s*"([^"]*)"', line)
+        if m is None:
+            out.append(line)
+            continue
+        header = m.group(1)
+        if header not in known:
+            sys.exit(f'error: {name}:{n + 1}: #include "{header}" is not in device::HEADERS')
+        if header in included:
+            out.append("")
+            continue
+        included.add(header)
+        out.append(f'#line 1 "{header}"')
+        out.append(expand_includes(header, known[header].read_text(), known, included).rstrip("\n"))
+        out.append(f'#line {n + 2} "{name}"')
+    return "\n".join(out) + "\n"
 
 
 def nvrtc_compile(lib, name, source, arch):
@@ -61,8 +98,9 @@ def main():
     print(f"NVRTC {major.value}.{minor.value}, {len(SOURCES)} sources, archs {', '.join(ARCHS)}")
     out = pathlib.Path(args.out)
     rows, failed = [], False
+    known = headers()
     for src in SOURCES:
-        text = src.read_text()
+        text = expand_includes(src.name, src.read_text(), known)
         kernels = re.findall(r'extern "C" __global__ void (\w+)\(', text)
         if not kernels:
             sys.exit(f"error: {src.name} defines no kernel")

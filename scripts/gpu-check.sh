@@ -4,23 +4,34 @@
 #
 #   scripts/gpu-check.sh build      # here: cargo builds with --features cuda and cuda-13
 #                                   # into gpu-bin/12 and gpu-bin/13
-#   scripts/gpu-check.sh run        # there: GPU tests, benches, the full paper study
+#   scripts/gpu-check.sh run sernn  # there: seRNN GPU tests, benches, the full paper study
+#   scripts/gpu-check.sh run prnn   # there: pRNN and maze GPU tests, the tiny study on both
+#                                   # backends, the full general task
 #
 # With the session's device tool (see /work/.library/device/README.md; never change the
-# card's settings), after `echo /gpu-bin/ >> .git/info/exclude` once:
+# card's settings), after `echo /gpu-bin/ >> .git/info/exclude` once, one call per study
+# (each fits in one call; the two studies' full runs together would not):
 #
-#   run(command="bash scripts/gpu-check.sh run", carry=["gpu-bin"], timeout_s=540)
+#   run(command="bash scripts/gpu-check.sh run sernn", carry=["gpu-bin"], timeout_s=540)
+#   run(command="bash scripts/gpu-check.sh run prnn", carry=["gpu-bin"], timeout_s=540)
 #
 # `run` needs no Rust, no toolkit and nothing fetched: the binaries are built here; the CUDA
 # driver, NVRTC and cuBLAS are the machine's (cudarc loads them at run time). Two builds travel,
 # with bindings of CUDA 12.6 and 13.0; the first whose device opens on the tiny study is used.
-# What it runs:
+# What `run sernn` runs:
 #   1. every custom kernel against its reference on the GPU (kernels/tests/device.rs);
 #   2. a small study on the GPU against CPU training (model/tests/device_engine.rs): equal
 #      accuracies and verdicts, losses and weights within 1e-4;
 #   3. the backend benches (benches/benches/backends.rs), short;
 #   4. configs/sernn-paper.toml (2 002 networks) with --backend cuda, timed, and its manifest
 #      (device, memory peak, FLOP/s against the card's FP32 peak).
+# What `run prnn` runs:
+#   1. the device mazes and sensing against the CPU's, bit for bit (tasks/tests/maze_device.rs);
+#   2. pRNN populations trained on the GPU against the CPU (model/tests/prnn_device.rs):
+#      expected equal bit for bit, as on the emulated device;
+#   3. tests/tiny/prnn.toml on the CPU and on the GPU, every record's arrays compared;
+#   4. configs/prnn-general.toml (6 450 networks, 400 000 episodes each) with --backend cuda,
+#      at most 5 minutes, and its manifest (network-episodes/s, device memory).
 # Logs and the manifest land in $OUT (or gpu-out/ when $OUT is unset; 7 files, within the
 # device tool's 8); the table is last.
 set -uo pipefail
@@ -30,11 +41,11 @@ cd "$(dirname "$0")/.."
 build_variant() {
     local feature=$1 dir=gpu-bin/$2 json exe
     mkdir -p "$dir"
-    cargo build --release --features "$feature" -p wiring-sernn
-    cp target/release/sernn "$dir/"
-    json=$(cargo test --release --features "$feature" -p wiring-kernels -p wiring-model --no-run \
-        --message-format=json 2>/dev/null)
-    for t in device device_engine; do
+    cargo build --release --features "$feature" -p wiring-sernn -p wiring-prnn
+    cp target/release/sernn target/release/prnn "$dir/"
+    json=$(cargo test --release --features "wiring-kernels/$feature" -p wiring-kernels \
+        -p wiring-model -p wiring-tasks --no-run --message-format=json 2>/dev/null)
+    for t in device device_engine prnn_device maze_device; do
         exe=$(printf '%s\n' "$json" | artifact "$t")
         cp "$exe" "$dir/test-$t"
     done
@@ -61,7 +72,7 @@ build() {
     build_variant cuda 12
     build_variant cuda-13 13
     du -sh gpu-bin
-    echo "carry gpu-bin; on the GPU: bash scripts/gpu-check.sh run"
+    echo "carry gpu-bin; on the GPU: bash scripts/gpu-check.sh run sernn (or prnn)"
 }
 
 # Puts the machine's libnvrtc / libcublas (whatever CUDA major they are) on the library path
@@ -87,6 +98,7 @@ libraries() {
 }
 
 run() {
+    local part=${1:-sernn}
     local out="${OUT:-gpu-out}"
     mkdir -p "$out"
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv \
@@ -109,6 +121,10 @@ run() {
     local version=13.0
     [ "$bin" = gpu-bin/12 ] && version=12.6
     echo "using $bin (bindings of CUDA $version)" | tee "$out/bindings.txt"
+    if [ "$part" = prnn ]; then
+        run_prnn "$bin" "$out"
+        return
+    fi
     local t0 status_kernels status_model
     ./$bin/test-device --test-threads 1 --nocapture 2>&1 | tee "$out/test-kernels.log"
     status_kernels=${PIPESTATUS[0]}
@@ -167,11 +183,68 @@ for k, v in [
 PY
 }
 
+# The pRNN half of `run` (build `$1`, logs into `$2`), its table last.
+run_prnn() {
+    local bin=$1 out=$2 t0 wall
+    ./$bin/test-maze_device --test-threads 1 --nocapture 2>&1 | tee "$out/test-mazes.log"
+    local status_mazes=${PIPESTATUS[0]}
+    ./$bin/test-prnn_device --test-threads 1 --nocapture 2>&1 | tee "$out/test-prnn.log"
+    local status_prnn=${PIPESTATUS[0]}
+    # The tiny study on both backends: every record's arrays equal.
+    rm -rf /tmp/tiny-cpu /tmp/tiny-gpu
+    ./$bin/prnn run tests/tiny/prnn.toml -o /tmp/tiny-cpu -q >/dev/null 2>&1
+    ./$bin/prnn run tests/tiny/prnn.toml --backend cuda -o /tmp/tiny-gpu -q \
+        >"$out/tiny.log" 2>&1
+    local tiny_same=0 tiny_all=0 f
+    for f in /tmp/tiny-cpu/networks/*/arrays.npz; do
+        tiny_all=$((tiny_all + 1))
+        cmp -s "$f" "/tmp/tiny-gpu/networks/${f#/tmp/tiny-cpu/networks/}" \
+            && tiny_same=$((tiny_same + 1))
+    done
+    t0=$(date +%s.%N)
+    timeout 300 ./$bin/prnn run configs/prnn-general.toml --backend cuda -o /tmp/general -q \
+        2>&1 | tee "$out/general.log"
+    local status_general=${PIPESTATUS[0]}
+    wall=$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')")
+    cp /tmp/general/manifest.json "$out/general-manifest.json" 2>/dev/null
+    echo
+    python3 - "$out" "$status_mazes" "$status_prnn" "$tiny_same/$tiny_all" "$wall" \
+        "$status_general" <<'PY'
+import json, pathlib, re, sys
+out, st_maze, st_prnn, tiny, wall, st_g = sys.argv[1:]
+out = pathlib.Path(out)
+read = lambda name: (out / name).read_text(errors="replace") if (out / name).exists() else ""
+card = read("card.txt").strip().splitlines()
+print(f"== pRNN GPU check on {card[1] if len(card) > 1 else 'no GPU (nvidia-smi found none)'}")
+print(read("bindings.txt").strip())
+def test_row(label, status, log):
+    ran = "ran on the GPU" if re.search(r"^GPU: ", log, re.M) else "GPU part skipped"
+    print(f"{label:<44} {'pass' if status == '0' else 'FAIL'} ({ran})")
+test_row("device mazes and sensing vs CPU", st_maze, read("test-mazes.log"))
+test_row("pRNN populations, GPU vs CPU", st_prnn, read("test-prnn.log"))
+print(f"{'tiny study: equal arrays.npz, GPU vs CPU':<44} {tiny}")
+print(f"{'general task, 6 450 networks, wall':<44} {wall} s (exit {st_g})")
+try:
+    s = json.loads(read("general-manifest.json"))["sessions"][-1]
+except Exception as e:
+    print(f"{'general manifest':<44} none ({type(e).__name__})")
+    sys.exit()
+d = s.get("device") or {}
+for k, v in [
+    ("networks/s", s.get("networks_per_second")),
+    ("network-episodes/s", s.get("episodes_per_second")),
+    ("device memory peak MiB", d.get("memory_peak_mib")),
+    ("host peak RSS MiB", s.get("peak_rss_mib")),
+]:
+    print(f"{k:<44} {v if v is None else round(v, 4)}")
+PY
+}
+
 case "${1:-}" in
 build) build ;;
-run) run ;;
+run) run "${2:-sernn}" ;;
 *)
-    echo "usage: $0 build|run" >&2
+    echo "usage: $0 build | run [sernn|prnn]" >&2
     exit 2
     ;;
 esac

@@ -11,7 +11,9 @@ thread_local shim_dim3 threadIdx, blockIdx, blockDim, gridDim;
 
 #include "adam.cu"
 #include "expm.cu"
+#include "maze.cu"
 #include "noise.cu"
+#include "prnn.cu"
 #include "readout.cu"
 #include "regulariser.cu"
 #include "rnn.cu"
@@ -85,5 +87,21 @@ extern "C" int wiring_host_launch(const char* kernel, unsigned grid, unsigned bl
     KERNEL(expm_select, 6, P(float, 0), P(const float, 1), P(const int, 2), I(3), L(4), L(5))
     KERNEL(goal_inputs, 11, P(float, 0), P(const float, 1), P(const int, 2), P(u64, 3),
            P(const double, 4), P(const double, 5), D(6), F(7), I(8), I(9), L(10))
+    KERNEL(maze_generate, 10, P(const int, 0), P(const double, 1), P(u64, 2), I(3), P(int, 4),
+           P(int, 5), P(float, 6), P(int, 7), P(int, 8), L(9))
+    KERNEL(maze_source, 13, P(const int, 0), P(const double, 1), P(u64, 2), I(3), I(4),
+           P(int, 5), P(u64, 6), P(int, 7), P(int, 8), P(float, 9), P(int, 10), P(int, 11),
+           L(12))
+    KERNEL(maze_agent, 12, P(const int, 0), P(const float, 1), P(const int, 2), P(const int, 3),
+           P(const int, 4), F(5), P(u64, 6), I(7), P(float, 8), P(float, 9), P(int, 10), L(11))
+    KERNEL(rng_draws, 10, P(u64, 0), P(const int, 1), I(2), P(int, 3), P(float, 4),
+           P(double, 5), P(double, 6), P(float, 7), P(double, 8), L(9))
+    KERNEL(prnn_train, 21, P(float, 0), P(float, 1), P(float, 2), P(float, 3), P(const int, 4),
+           P(const int, 5), P(const double, 6), P(const int, 7), P(const double, 8), P(u64, 9),
+           P(int, 10), P(u64, 11), P(int, 12), P(const float, 13), P(const float, 14),
+           P(double, 15), P(u64, 16), P(int, 17), I(18), I(19), L(20))
+    KERNEL(prnn_curve, 10, P(const float, 0), P(const int, 1), P(const int, 2),
+           P(const double, 3), P(const int, 4), P(const double, 5), P(u64, 6), P(int, 7),
+           P(double, 8), L(9))
     return -1;
 }

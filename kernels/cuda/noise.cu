@@ -2,64 +2,11 @@
 // inputs plus Gaussian noise drawn from each network's own Xoshiro256++ stream, exactly as the
 // CPU draws it (rand_distr's StandardNormal ziggurat in double, rounded to float, times σ), so
 // that a network's noise is the same on every backend. kernels/src/lanes/normal.rs documents
-// the tables; kernels/src/lanes/cuda.rs is the wrapper. No contraction (--fmad=false): every
+// the tables; kernels/src/lanes/cuda.rs is the wrapper; the stream and the sampler are
+// rng.cuh's (`standard_normal` with the tables passed in). No contraction (--fmad=false): every
 // double operation below is one IEEE rounding, as in Rust.
 
-typedef unsigned long long u64;
-
-__device__ u64 rotl64(u64 x, int k) { return (x << k) | (x >> (64 - k)); }
-
-// Xoshiro256++: rotl(s0 + s3, 23) + s0, then the state transition.
-__device__ u64 xoshiro_next(u64* s) {
-    u64 result = rotl64(s[0] + s[3], 23) + s[0];
-    u64 t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl64(s[3], 45);
-    return result;
-}
-
-__device__ double bits_to_double(u64 bits) { return __longlong_as_double((long long)bits); }
-
-// rand's `Open01` for f64: 52 random bits as [1, 2) minus (1 − ε/2).
-__device__ double open01(u64* s) {
-    u64 fraction = xoshiro_next(s) >> 12;
-    return bits_to_double(fraction | (1023ull << 52)) - (1.0 - 2.220446049250313e-16 / 2.0);
-}
-
-// rand's `StandardUniform` for f64: (u64 >> 11) · 2⁻⁵³.
-__device__ double uniform01(u64* s) {
-    return (double)(xoshiro_next(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-// rand_distr's StandardNormal (ziggurat, symmetric, 256 layers).
-__device__ double standard_normal(u64* s, const double* zx, const double* zf, double r) {
-    for (;;) {
-        u64 bits = xoshiro_next(s);
-        int i = (int)(bits & 0xff);
-        // [2, 4) − 3 → [−1, 1)
-        double u = bits_to_double((bits >> 12) | (1024ull << 52)) - 3.0;
-        double x = u * zx[i];
-        double test_x = x < 0.0 ? -x : x;
-        if (test_x < zx[i + 1]) return x;
-        if (i == 0) {
-            // The tail, by hand.
-            double tx = 1.0, ty = 0.0;
-            while (-2.0 * ty < tx * tx) {
-                double x_ = open01(s);
-                double y_ = open01(s);
-                tx = log(x_) / r;
-                ty = log(y_);
-            }
-            return u < 0.0 ? tx - r : r - tx;
-        }
-        double pdf = exp(-x * x / 2.0);
-        if (zf[i + 1] + (zf[i] - zf[i + 1]) * uniform01(s) < pdf) return x;
-    }
-}
+#include "rng.cuh"
 
 // x[p] (steps × trials × 8, time-major) = patterns[problem] + σ·N(0, 1) from network p's stream
 // (state[p], four words, advanced in place), drawn in the order of x — as the CPU's

@@ -27,6 +27,11 @@ __device__ float __fmul_rn(float a, float b) { return a * b; }
 __device__ float __fdiv_rn(float a, float b) { return a / b; }
 __device__ float __fsqrt_rn(float a) { return std::sqrt(a); }
 __device__ float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
+__device__ float __int_as_float(int bits) {
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
 __device__ double __longlong_as_double(long long bits) {
     double d;
     std::memcpy(&d, &bits, sizeof d);

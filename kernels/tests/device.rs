@@ -602,6 +602,59 @@ fn nvrtc_compiles_every_kernel_source_as_the_device_does() {
     }
 }
 
+#[test]
+fn every_header_is_listed_and_expands_for_nvrtc() {
+    // NVRTC compiles a source from a string, so `#include "x.cuh"` lines are expanded from
+    // device::HEADERS: every header of kernels/cuda must be listed there, every source must
+    // expand to text with no quoted include left, and an unlisted header is an error.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cuda");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("kernels/cuda")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".cuh"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = device::HEADERS.iter().map(|(h, _)| h.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "kernels/cuda/*.cuh vs device::HEADERS");
+    for (name, text) in device::HEADERS {
+        let on_disk = std::fs::read_to_string(dir.join(name)).expect("header");
+        assert_eq!(on_disk, text, "{name}");
+    }
+    let sources = device::expanded_sources().expect("expand");
+    assert_eq!(sources.len(), device::SOURCES.len());
+    for (module, text) in &sources {
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.trim_start().starts_with("#include \"")),
+            "{module}.cu: an include is left"
+        );
+    }
+    let maze = &sources.iter().find(|(m, _)| *m == "maze").expect("maze").1;
+    // maze.cu includes maze.cuh, which includes rng.cuh: each once, each framed by #line.
+    for (header, times) in [("maze.cuh", 1), ("rng.cuh", 1)] {
+        let framed = format!("#line 1 \"{header}\"");
+        assert_eq!(maze.matches(&framed).count(), times, "{header}");
+    }
+    assert!(maze.contains("#define MAZE_MAX_SIZE"));
+    assert!(maze.contains("struct Rng {"));
+    // Twice in one source: the second include expands to nothing (an empty line).
+    let twice = device::expand_includes("t.cu", "#include \"rng.cuh\"\n#include \"rng.cuh\"\nx\n")
+        .expect("expand");
+    assert_eq!(twice.matches("#define RNG_ZIG_R").count(), 1);
+    assert!(
+        twice.ends_with("#line 2 \"t.cu\"\n\nx\n"),
+        "{:?}",
+        &twice[twice.len() - 30..]
+    );
+    let e = device::expand_includes("t.cu", "  #  include \"nope.cuh\"\n").unwrap_err();
+    assert!(
+        e.to_string().contains("t.cu:1") && e.to_string().contains("nope.cuh"),
+        "{e}"
+    );
+}
+
 /// The GPU, or `None` with the reason printed (every machine without one).
 fn gpu() -> Option<CudaDevice> {
     match CudaDevice::open(0) {

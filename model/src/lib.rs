@@ -37,6 +37,9 @@ pub enum ModelError {
     /// A maze config or batch was refused.
     #[error(transparent)]
     Maze(#[from] wiring_tasks::maze::MazeError),
+    /// A maze config the device kernels cannot hold.
+    #[error(transparent)]
+    DeviceMaze(#[from] wiring_tasks::maze::cuda::DeviceMazeError),
     /// Training produced a non-finite loss.
     #[error("network {network_id}: non-finite {what} at epoch {epoch}, batch {batch}")]
     NonFinite {

@@ -33,7 +33,13 @@ pub mod table;
 use std::path::Path;
 use std::time::Instant;
 
-use wiring_model::prnn::{evaluate_population, train_population, PrnnPlan};
+use rayon::prelude::*;
+use wiring_kernels::device::{CudaDevice, Device, EmulatedDevice};
+use wiring_kernels::Backend;
+use wiring_model::prnn::{
+    evaluate_population, train_population, train_population_on, PrnnEvaluation, PrnnPlan,
+    StepMeasures, TrainedPrnn,
+};
 use wiring_model::rng::NetworkSeeds;
 
 pub use config::{Study, StudyConfig};
@@ -75,6 +81,9 @@ impl StudyDriver for Study {
     fn backend(&self) -> wiring_kernels::Backend {
         self.config.compute.backend
     }
+    fn backends(&self) -> &'static [Backend] {
+        &[Backend::Cpu, Backend::Cuda]
+    }
     fn with_backend(mut self, backend: wiring_kernels::Backend) -> Self {
         self.config.compute.backend = backend;
         self
@@ -92,7 +101,11 @@ impl StudyDriver for Study {
         pending: &[&'a PlannedNetwork],
         threads: usize,
     ) -> Vec<Vec<&'a PlannedNetwork>> {
-        work_units(pending, self.config.compute.population, threads)
+        match self.config.compute.backend {
+            Backend::Cpu => work_units(pending, self.config.compute.population, threads),
+            // One population per hidden size on the device.
+            Backend::Cuda => work_units(pending, DEVICE_POPULATION, 1),
+        }
     }
     fn train_unit(
         &self,
@@ -100,14 +113,18 @@ impl StudyDriver for Study {
         unit: &[&PlannedNetwork],
         progress: &Progress,
     ) -> Vec<(u64, Result<Work, String>)> {
-        let work = Work {
+        let work = |device_peak_bytes| Work {
             flops: 0,
             episodes: self.config.training.episodes as u64,
-            device_peak_bytes: 0,
+            device_peak_bytes,
         };
-        train_unit(dir, self, unit, progress)
+        let (results, peak) = match self.config.compute.backend {
+            Backend::Cpu => (train_unit(dir, self, unit, progress), 0),
+            Backend::Cuda => train_device_unit(dir, self, unit, progress),
+        };
+        results
             .into_iter()
-            .map(|(id, r)| (id, r.map(|()| work)))
+            .map(|(id, r)| (id, r.map(|()| work(peak))))
             .collect()
     }
     fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
@@ -139,7 +156,37 @@ fn work_units<'a>(
     units
 }
 
-/// Trains and evaluates one population, commits each network; one result per network.
+/// Networks of one hidden size trained together on one GPU, at most: a whole task (6 450
+/// networks) of the 8-unit architectures fits in about 0.3 GB of device memory.
+pub const DEVICE_POPULATION: usize = 8192;
+
+/// The plans of a unit's networks.
+fn plans_of(study: &Study, unit: &[&PlannedNetwork]) -> Vec<PrnnPlan> {
+    unit.iter()
+        .map(|n| PrnnPlan {
+            architecture: n.architecture,
+            seeds: NetworkSeeds {
+                study_seed: study.config.seed,
+                network_id: n.id,
+            },
+        })
+        .collect()
+}
+
+/// One result per network of a unit, by id.
+type UnitResults = Vec<(u64, Result<(), String>)>;
+
+/// What training and evaluating a unit gave: each network's training and measures, and the
+/// seconds each took.
+struct Trained {
+    trained: Vec<TrainedPrnn>,
+    evals: Vec<(PrnnEvaluation, StepMeasures)>,
+    train_seconds: f64,
+    evaluate_seconds: f64,
+}
+
+/// Trains and evaluates one population on the CPU, commits each network; one result per
+/// network.
 fn train_unit(
     dir: &RunDir,
     study: &Study,
@@ -148,21 +195,12 @@ fn train_unit(
 ) -> Vec<(u64, Result<(), String>)> {
     let _span = tracing::info_span!("population", first = unit[0].id, n = unit.len()).entered();
     let c = &study.config;
-    let plans: Vec<PrnnPlan> = unit
-        .iter()
-        .map(|n| PrnnPlan {
-            architecture: n.architecture,
-            seeds: NetworkSeeds {
-                study_seed: c.seed,
-                network_id: n.id,
-            },
-        })
-        .collect();
+    let plans = plans_of(study, unit);
     let started = machine::now_rfc3339();
     let t0 = Instant::now();
     let outcome = train_population(&c.training, &c.task, c.compute.kernel, &plans, &mut |_| {})
         .and_then(|trained| {
-            let train_s = t0.elapsed().as_secs_f64();
+            let train_seconds = t0.elapsed().as_secs_f64();
             let t1 = Instant::now();
             let nets: Vec<_> = trained.iter().map(|t| &t.trained).collect();
             let evals = evaluate_population(
@@ -173,12 +211,105 @@ fn train_unit(
                 &plans,
                 &nets,
             )?;
-            Ok((trained, evals, train_s, t1.elapsed().as_secs_f64()))
-        });
-    let (trained, evals, train_s, eval_s) = match outcome {
+            Ok(Trained {
+                trained,
+                evals,
+                train_seconds,
+                evaluate_seconds: t1.elapsed().as_secs_f64(),
+            })
+        })
+        .map_err(|e| e.to_string());
+    commit_unit(dir, study, unit, progress, started, outcome)
+}
+
+/// Trains one population on GPU 0 (on the emulated device when `WIRING_DEVICE=emulated`):
+/// every network's whole Q-learning loop on the device
+/// ([`wiring_model::prnn::train_population_on`]); then evaluates the trained networks on
+/// the CPU, populations of `compute.population` over the threads, and commits each. Returns
+/// the results and the device memory the population held at its peak.
+fn train_device_unit(
+    dir: &RunDir,
+    study: &Study,
+    unit: &[&PlannedNetwork],
+    progress: &Progress,
+) -> (UnitResults, u64) {
+    if wiring_run::compute::emulated() {
+        return train_on(EmulatedDevice::new(), dir, study, unit, progress);
+    }
+    match CudaDevice::open(0) {
+        Ok(device) => train_on(device, dir, study, unit, progress),
+        Err(e) => (unit.iter().map(|n| (n.id, Err(e.to_string()))).collect(), 0),
+    }
+}
+
+fn train_on<D: Device>(
+    mut device: D,
+    dir: &RunDir,
+    study: &Study,
+    unit: &[&PlannedNetwork],
+    progress: &Progress,
+) -> (UnitResults, u64) {
+    let _span =
+        tracing::info_span!("device_population", first = unit[0].id, n = unit.len()).entered();
+    let c = &study.config;
+    let plans = plans_of(study, unit);
+    let started = machine::now_rfc3339();
+    let t0 = Instant::now();
+    let trained = train_population_on(&mut device, &c.training, &c.task, &plans, &mut |_| {});
+    let peak = device.memory().peak;
+    let outcome = trained
+        .and_then(|trained| {
+            let train_seconds = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            let _s = tracing::info_span!("evaluate_on_cpu", n = plans.len()).entered();
+            let chunk = c.compute.population.max(1);
+            let evals: Vec<Vec<_>> = plans
+                .par_chunks(chunk)
+                .zip(trained.par_chunks(chunk))
+                .map(|(plans, trained)| {
+                    let nets: Vec<_> = trained.iter().map(|t| &t.trained).collect();
+                    evaluate_population(
+                        &c.training,
+                        &c.evaluation,
+                        &c.task,
+                        c.compute.kernel,
+                        plans,
+                        &nets,
+                    )
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(Trained {
+                trained,
+                evals: evals.into_iter().flatten().collect(),
+                train_seconds,
+                evaluate_seconds: t1.elapsed().as_secs_f64(),
+            })
+        })
+        .map_err(|e| e.to_string());
+    (
+        commit_unit(dir, study, unit, progress, started, outcome),
+        peak,
+    )
+}
+
+/// Commits each network of a trained and evaluated unit (or fails them all with its error);
+/// a network's seconds are the unit's divided by its size.
+fn commit_unit(
+    dir: &RunDir,
+    study: &Study,
+    unit: &[&PlannedNetwork],
+    progress: &Progress,
+    started: String,
+    outcome: Result<Trained, String>,
+) -> Vec<(u64, Result<(), String>)> {
+    let Trained {
+        trained,
+        evals,
+        train_seconds: train_s,
+        evaluate_seconds: eval_s,
+    } = match outcome {
         Ok(o) => o,
         Err(e) => {
-            let e = e.to_string();
             return unit
                 .iter()
                 .map(|n| {

@@ -53,6 +53,10 @@ pub struct Session {
     /// evaluation included in the time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub episodes_per_second_per_core: Option<f64>,
+    /// `training_episodes / wall_seconds`: network-episodes per second of the whole session
+    /// (on a GPU the figure to compare; evaluation included in the time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episodes_per_second: Option<f64>,
     /// The GPU the session trained on (absent on the CPU).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceSession>,

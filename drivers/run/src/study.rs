@@ -218,6 +218,7 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         peak_rss_mib: None,
         training_episodes: None,
         episodes_per_second_per_core: None,
+        episodes_per_second: None,
         device: device
             .as_ref()
             .map(|d| manifest::DeviceSession::new(d, 0, None)),
@@ -279,6 +280,8 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         session.training_episodes = (work.episodes > 0).then_some(work.episodes);
         session.episodes_per_second_per_core =
             per_second(work.episodes as f64 / threads as f64).filter(|_| work.episodes > 0);
+        session.episodes_per_second =
+            per_second(work.episodes as f64).filter(|_| work.episodes > 0);
         session.device = device.as_ref().map(|d| {
             manifest::DeviceSession::new(d, work.device_peak_bytes, session.gflop_per_second)
         });

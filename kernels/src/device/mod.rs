@@ -147,15 +147,90 @@ impl From<Option<View<f32>>> for Arg {
     }
 }
 
-/// The CUDA source files, by module name (each compiled on its own by NVRTC).
-pub const SOURCES: [(&str, &str); 6] = [
+/// The CUDA source files, by module name (each compiled on its own by NVRTC, after
+/// [`expand_includes`]).
+pub const SOURCES: [(&str, &str); 8] = [
     ("adam", include_str!("../../cuda/adam.cu")),
     ("expm", include_str!("../../cuda/expm.cu")),
+    ("maze", include_str!("../../cuda/maze.cu")),
     ("noise", include_str!("../../cuda/noise.cu")),
+    ("prnn", include_str!("../../cuda/prnn.cu")),
     ("readout", include_str!("../../cuda/readout.cu")),
     ("regulariser", include_str!("../../cuda/regulariser.cu")),
     ("rnn", include_str!("../../cuda/rnn.cu")),
 ];
+
+/// The headers the sources may `#include "name.cuh"`, by file name: the one list of them
+/// (`.ci/cuda-ptx.py` reads it from this file). The host build finds them in `kernels/cuda/`;
+/// NVRTC, which compiles a source from a string, gets them through [`expand_includes`].
+pub const HEADERS: [(&str, &str); 2] = [
+    ("maze.cuh", include_str!("../../cuda/maze.cuh")),
+    ("rng.cuh", include_str!("../../cuda/rng.cuh")),
+];
+
+/// `source` with every `#include "name.cuh"` line replaced by that header of [`HEADERS`]
+/// (expanded in turn, each header at most once per source, as `#pragma once`), framed by
+/// `#line` directives so that NVRTC's messages name the header's or the source's own lines.
+/// `file` names the source in those directives (e.g. `maze.cu`).
+///
+/// # Errors
+/// An `#include "…"` of a file that is not in [`HEADERS`] (the message names it and `file`).
+pub fn expand_includes(file: &str, source: &str) -> Result<String, KernelError> {
+    let mut out = String::with_capacity(source.len());
+    let mut included = Vec::new();
+    expand_into(file, source, &mut included, &mut out)?;
+    Ok(out)
+}
+
+fn expand_into(
+    file: &str,
+    source: &str,
+    included: &mut Vec<&'static str>,
+    out: &mut String,
+) -> Result<(), KernelError> {
+    for (n, line) in source.lines().enumerate() {
+        let Some(name) = quoted_include(line) else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let Some(&(header, text)) = HEADERS.iter().find(|(h, _)| *h == name) else {
+            return Err(dim(
+                "expand_includes",
+                format!("{file}:{}: #include \"{name}\" is not a header of kernels/cuda (device::HEADERS)", n + 1),
+            ));
+        };
+        if !included.contains(&header) {
+            included.push(header);
+            out.push_str(&format!("#line 1 \"{header}\"\n"));
+            expand_into(header, text, included, out)?;
+            out.push_str(&format!("#line {} \"{file}\"\n", n + 2));
+        } else {
+            out.push('\n');
+        }
+    }
+    Ok(())
+}
+
+/// The file name of an `#include "name"` line, if `line` is one.
+fn quoted_include(line: &str) -> Option<&str> {
+    let rest = line.trim_start().strip_prefix('#')?.trim_start();
+    let rest = rest.strip_prefix("include")?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    rest.split('"').next()
+}
+
+/// Every source of [`SOURCES`] with its includes expanded ([`expand_includes`]), as NVRTC
+/// compiles it.
+///
+/// # Errors
+/// As [`expand_includes`].
+pub fn expanded_sources() -> Result<Vec<(&'static str, String)>, KernelError> {
+    SOURCES
+        .iter()
+        .map(|&(module, source)| Ok((module, expand_includes(&format!("{module}.cu"), source)?)))
+        .collect()
+}
 
 /// Threads per block of every custom kernel launch (1-D grids, `⌈threads / 256⌉` blocks).
 pub const BLOCK: u32 = 256;

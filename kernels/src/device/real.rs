@@ -19,8 +19,8 @@ use cudarc::driver::{
 use cudarc::nvrtc::{compile_ptx_with_opts, CompileOptions, Ptx};
 
 use super::{
-    blocks, Arg, Buf, Device, DeviceInfo, Element, Gemm, Launch, MemoryUse, Op, PhaseMark, View,
-    BLOCK, SOURCES,
+    blocks, expanded_sources, Arg, Buf, Device, DeviceInfo, Element, Gemm, Launch, MemoryUse, Op,
+    PhaseMark, View, BLOCK, SOURCES,
 };
 use crate::KernelError;
 
@@ -157,7 +157,8 @@ impl CudaDevice {
 }
 
 /// Every kernel source compiled by NVRTC for compute capability `cc`, as the device does when
-/// it opens: one program per file, `--fmad=false`. Needs only NVRTC (no driver, no GPU).
+/// it opens: one program per file, its `#include "*.cuh"` expanded
+/// ([`super::expand_includes`]), `--fmad=false`. Needs only NVRTC (no driver, no GPU).
 ///
 /// # Errors
 /// No NVRTC library, or a source that does not compile (its log in the message).
@@ -170,9 +171,9 @@ pub fn compile_ptx(cc: (i32, i32)) -> Result<Modules, KernelError> {
     }
     // cudarc takes the architecture as a `&'static str`: a few bytes per call.
     let arch: &'static str = Box::leak(format!("compute_{}{}", cc.0, cc.1).into_boxed_str());
-    SOURCES
-        .iter()
-        .map(|&(module, source)| {
+    expanded_sources()?
+        .into_iter()
+        .map(|(module, source)| {
             compile_ptx_with_opts(
                 source,
                 CompileOptions {

@@ -140,6 +140,7 @@
 //! exactly `+0` (all sums start at `+0`, and `o·(0 − 0) = +0` for finite `o ≥ 0`), so its
 //! gradient is bit-identical to the reference's over its own shorter episode (tested).
 
+pub mod cuda;
 mod population;
 mod reference;
 mod simd;

@@ -38,5 +38,5 @@ pub use arch::{Architecture, ArchitectureError, N_ARCHITECTURES, PATHWAYS};
 pub use evaluate::{evaluate_population, PrnnEvaluation, StepMeasures};
 pub use network::{clip_grad_norm, fan_in, init_bound, Prnn, PrnnAdam};
 pub use recipe::{EvaluationRecipe, QRecipe};
-pub use train::{train_population, TrainedPrnn};
+pub use train::{train_population, train_population_on, TrainedPrnn};
 pub use trial::trial_fitness;

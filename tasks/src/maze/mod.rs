@@ -18,7 +18,9 @@
 //! Module map: [`config`] (the serde config and its validation), [`generate`] (plans and
 //! builds batches), [`general`], [`track`], [`h`] (one maze kind each), [`distance`] (distance map and the greedy fastest walk), [`agent`]
 //! (actions, moves, sensing), [`normal`] (`rand_distr`'s ziggurat for maze noise), [`lanes`]
-//! (sensing eight networks at once from their lockstep streams, `wiring_kernels::lanes`).
+//! (sensing eight networks at once from their lockstep streams, `wiring_kernels::lanes`),
+//! [`cuda`] (the same mazes, sensing and moves made by one GPU thread per network,
+//! `kernels/cuda/maze.cuh`, and their checks against these).
 //!
 //! ## Reproducibility
 //! Every random draw comes from the caller's generator, in an order fixed and documented in
@@ -27,6 +29,7 @@
 pub mod agent;
 mod bits;
 pub mod config;
+pub mod cuda;
 pub mod distance;
 pub mod general;
 mod general9;

@@ -1,0 +1,419 @@
+//! A population of pRNNs trained on a [`Device`] (`kernels/cuda/prnn.cu`): one device thread
+//! per network runs its whole deep Q-learning loop — its training mazes, built on the device
+//! from its own stream (`kernels/cuda/maze.cuh`), sensing, the ε-greedy choice, the recorded
+//! and Q-target forwards, BPTT, PyTorch's global-norm clip and Adam — and the greedy trials of
+//! its training curve. Parameters, Adam moments, streams and maze plans stay on the device;
+//! only the schedule (ε and Adam's bias corrections per episode), the curve and the counters
+//! cross the bus.
+//!
+//! The kernels do the CPU's operations in the CPU's order (the reference of this family, the
+//! model's training loop), so a network's training on the emulated device is the CPU's bit
+//! for bit (`model/tests/prnn_device.rs`). This wrapper knows numbers only: which recipe,
+//! maze and streams they come from is the model's business (`wiring_model::prnn::device`).
+
+use super::{Block, PrnnDims, PrnnMask};
+use crate::adam::{AdamForm, AdamParams, StepConsts};
+use crate::device::{kernel_int, kernel_long, launch, Arg, Buf, Device};
+use crate::KernelError;
+
+/// The streams of a network, in the kernels' slot order: training mazes, ε-tests and random
+/// actions, sensor noise, output jitter, the training curve's noise and jitter, the test set.
+pub const STREAM_SLOTS: [&str; 6] = ["mazes", "explore", "sense", "jitter", "curve", "test"];
+
+/// The largest hidden layer, episode length and maze side the kernels hold in their
+/// per-thread arrays (`PRNN_MAX_HIDDEN`, `PRNN_MAX_STEPS`, `MAZE_MAX_SIZE`).
+pub const MAX_HIDDEN: usize = 34;
+pub const MAX_STEPS: usize = 32;
+pub const MAX_MAZE_SIZE: usize = 15;
+
+/// Episodes per kernel launch at most (the schedule buffers' length).
+const CHUNK: usize = 1000;
+
+/// What a population trains with beside its networks, as plain numbers (f32 where the CPU
+/// computes in f32).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceRecipe {
+    pub n_hidden: usize,
+    /// Steps of an episode (and of a greedy trial).
+    pub n_steps: usize,
+    /// Training mazes per batch (each batch visited in a shuffled order).
+    pub maze_batch: usize,
+    /// Mazes of each network's test set.
+    pub test_mazes: usize,
+    pub separate_greedy_forward: bool,
+    pub discount: f32,
+    pub target_offset: f32,
+    pub reward_scale: f32,
+    pub sensor_noise: f32,
+    pub jitter: f32,
+    pub clip_norm: f64,
+    /// PyTorch's form only.
+    pub adam: AdamParams,
+    /// The maze config as `maze.cuh`'s `maze_cfg` reads it: kind (0 general, 1 track, 2 H),
+    /// size, steps, gaps, channels, last-cell-closed, relabel-distances; maze noise, cue and
+    /// wall sparsity.
+    pub maze_ints: [i32; 7],
+    pub maze_doubles: [f64; 3],
+}
+
+/// Why a network stopped training: the first episode whose loss or gradient norm was not
+/// finite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    Loss { episode: usize },
+    GradientNorm { episode: usize },
+}
+
+impl Failure {
+    pub fn episode(self) -> usize {
+        match self {
+            Failure::Loss { episode } | Failure::GradientNorm { episode } => episode,
+        }
+    }
+}
+
+/// Per network, what training counted: updates whose gradient norm exceeded the clip,
+/// recorded training steps, forwards (probes, recorded steps and Q-targets; the curve's
+/// are the caller's to add).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub clipped_updates: u64,
+    pub train_steps: u64,
+    pub forwards: u64,
+}
+
+/// A population of networks of one hidden size on a device (see the module docs).
+pub struct DevicePopulation {
+    networks: usize,
+    dims: PrnnDims,
+    adam: AdamParams,
+    params: Buf<f32>,
+    grads: Buf<f32>,
+    m: Buf<f32>,
+    v: Buf<f32>,
+    masks: Buf<i32>,
+    cfg: Buf<i32>,
+    fcfg: Buf<f32>,
+    maze_ints: Buf<i32>,
+    maze_doubles: Buf<f32>,
+    streams: Buf<i32>,
+    maze_next: Buf<i32>,
+    plan_states: Buf<i32>,
+    plan_layouts: Buf<i32>,
+    test_layouts: Buf<i32>,
+    schedule_eps: Buf<f32>,
+    schedule_adam: Buf<f32>,
+    loss_sum: Buf<f32>,
+    counters: Buf<i32>,
+    fail: Buf<i32>,
+    fitness: Buf<f32>,
+}
+
+/// `u64`s as the `i32` pairs of a device buffer (low word first).
+fn words(v: &[u64]) -> Vec<i32> {
+    v.iter()
+        .flat_map(|&w| [w as u32 as i32, (w >> 32) as u32 as i32])
+        .collect()
+}
+
+fn from_words(w: &[i32]) -> Vec<u64> {
+    w.chunks_exact(2)
+        .map(|c| u64::from(c[0] as u32) | (u64::from(c[1] as u32) << 32))
+        .collect()
+}
+
+/// `f64`s as the `f32` pairs of a device buffer (their bits).
+fn doubles(v: &[f64]) -> Vec<f32> {
+    words(&v.iter().map(|d| d.to_bits()).collect::<Vec<_>>())
+        .into_iter()
+        .map(|w| f32::from_bits(w as u32))
+        .collect()
+}
+
+fn from_doubles(v: &[f32]) -> Vec<f64> {
+    from_words(&v.iter().map(|f| f.to_bits() as i32).collect::<Vec<_>>())
+        .into_iter()
+        .map(f64::from_bits)
+        .collect()
+}
+
+const OP: &str = "prnn::cuda::DevicePopulation";
+
+fn refuse(what: String) -> KernelError {
+    KernelError::Dimension { op: OP, what }
+}
+
+impl DevicePopulation {
+    /// Uploads a population: each network's parameters (masked layout of `dims`) and mask,
+    /// and its streams' states in [`STREAM_SLOTS`] order (Xoshiro256++ words, where the
+    /// streams stand now).
+    ///
+    /// # Errors
+    /// Sizes beyond the kernels' arrays ([`MAX_HIDDEN`], [`MAX_STEPS`], [`MAX_MAZE_SIZE`]),
+    /// mazes of other than 2 channels, Adam of another form, parameter vectors of the wrong
+    /// length, or the device's.
+    pub fn new<D: Device + ?Sized>(
+        dev: &mut D,
+        recipe: &DeviceRecipe,
+        nets: &[(&[f32], PrnnMask)],
+        streams: &[[[u64; 4]; 6]],
+    ) -> Result<Self, KernelError> {
+        let dims = PrnnDims::study(recipe.n_hidden);
+        let n = nets.len();
+        if recipe.n_hidden == 0 || recipe.n_hidden > MAX_HIDDEN {
+            return Err(refuse(format!(
+                "{} hidden units; the device kernels hold 1 to {MAX_HIDDEN}",
+                recipe.n_hidden
+            )));
+        }
+        if recipe.n_steps == 0 || recipe.n_steps > MAX_STEPS {
+            return Err(refuse(format!(
+                "episodes of {} steps; the device kernels hold 1 to {MAX_STEPS}",
+                recipe.n_steps
+            )));
+        }
+        let size = recipe.maze_ints[1];
+        if size < 0 || size as usize > MAX_MAZE_SIZE {
+            return Err(refuse(format!(
+                "mazes of size {size}; the device kernels hold sizes up to {MAX_MAZE_SIZE}"
+            )));
+        }
+        if recipe.maze_ints[4] != 2 {
+            return Err(refuse(format!(
+                "mazes of {} cue channels; the agent senses 2",
+                recipe.maze_ints[4]
+            )));
+        }
+        if recipe.adam.form != AdamForm::PyTorch {
+            return Err(refuse(
+                "Adam in Keras' form; the pRNN kernels do PyTorch's".into(),
+            ));
+        }
+        if streams.len() != n {
+            return Err(KernelError::BufferLength {
+                op: OP,
+                buffer: "streams",
+                expected: n,
+                actual: streams.len(),
+            });
+        }
+        let p = dims.param_len();
+        let mut params = vec![0.0f32; p * n];
+        let mut masks = vec![0i32; n];
+        for (j, (net, mask)) in nets.iter().enumerate() {
+            if net.len() != p {
+                return Err(KernelError::BufferLength {
+                    op: OP,
+                    buffer: "params",
+                    expected: p,
+                    actual: net.len(),
+                });
+            }
+            for (k, &w) in net.iter().enumerate() {
+                params[k * n + j] = w;
+            }
+            masks[j] = mask
+                .present()
+                .iter()
+                .enumerate()
+                .map(|(b, &on)| i32::from(on) << b)
+                .sum();
+        }
+        let mut cfg = vec![
+            recipe.n_hidden as i32,
+            recipe.n_steps as i32,
+            kernel_count(recipe.maze_batch, "maze batch")?,
+            kernel_count(recipe.test_mazes, "test mazes")?,
+            i32::from(recipe.separate_greedy_forward),
+        ];
+        cfg.extend(Block::ALL.map(|b| dims.block_range(b).start as i32));
+        let fcfg = doubles(&[
+            f64::from(recipe.discount),
+            f64::from(recipe.target_offset),
+            f64::from(recipe.reward_scale),
+            f64::from(recipe.sensor_noise),
+            f64::from(recipe.jitter),
+            recipe.clip_norm,
+            f64::from(recipe.adam.beta1 as f32),
+            f64::from(recipe.adam.beta2 as f32),
+            f64::from((1.0 - recipe.adam.beta1) as f32),
+            f64::from((1.0 - recipe.adam.beta2) as f32),
+            f64::from(recipe.adam.epsilon as f32),
+        ]);
+        let state_words: Vec<u64> = streams.iter().flatten().flatten().copied().collect();
+
+        let up_i32 = |dev: &mut D, v: &[i32]| -> Result<Buf<i32>, KernelError> {
+            let b = dev.alloc::<i32>(v.len().max(1))?;
+            if !v.is_empty() {
+                dev.upload(v, b.view(0, v.len())?)?;
+            }
+            Ok(b)
+        };
+        let up_f32 = |dev: &mut D, v: &[f32]| -> Result<Buf<f32>, KernelError> {
+            let b = dev.alloc::<f32>(v.len().max(1))?;
+            if !v.is_empty() {
+                dev.upload(v, b.view(0, v.len())?)?;
+            }
+            Ok(b)
+        };
+        let batch = recipe.maze_batch;
+        Ok(Self {
+            networks: n,
+            dims,
+            adam: recipe.adam,
+            params: up_f32(dev, &params)?,
+            grads: dev.alloc::<f32>((p * n).max(1))?,
+            m: dev.alloc::<f32>((p * n).max(1))?,
+            v: dev.alloc::<f32>((p * n).max(1))?,
+            masks: up_i32(dev, &masks)?,
+            cfg: up_i32(dev, &cfg)?,
+            fcfg: up_f32(dev, &fcfg)?,
+            maze_ints: up_i32(dev, &recipe.maze_ints)?,
+            maze_doubles: up_f32(dev, &doubles(&recipe.maze_doubles))?,
+            streams: up_i32(dev, &words(&state_words))?,
+            // An empty plan: the first episode plans a batch.
+            maze_next: up_i32(dev, &vec![kernel_count(batch, "maze batch")?; n])?,
+            plan_states: dev.alloc::<i32>((n * batch * 8).max(1))?,
+            plan_layouts: dev.alloc::<i32>((n * batch).max(1))?,
+            test_layouts: dev.alloc::<i32>((n * recipe.test_mazes).max(1))?,
+            schedule_eps: dev.alloc::<f32>(CHUNK)?,
+            schedule_adam: dev.alloc::<f32>(2 * CHUNK)?,
+            loss_sum: dev.alloc::<f32>((2 * n).max(1))?,
+            counters: dev.alloc::<i32>((6 * n).max(1))?,
+            fail: up_i32(dev, &[-1, 0].repeat(n))?,
+            fitness: dev.alloc::<f32>((2 * n).max(1))?,
+        })
+    }
+
+    /// Networks in the population.
+    pub fn networks(&self) -> usize {
+        self.networks
+    }
+
+    /// Episodes `first .. first + epsilons.len()` of every network that has not failed,
+    /// episode `e` exploring with `epsilons[e − first]` and its update being Adam's step
+    /// `e + 1`.
+    pub fn train<D: Device + ?Sized>(
+        &mut self,
+        dev: &mut D,
+        first: usize,
+        epsilons: &[f32],
+    ) -> Result<(), KernelError> {
+        for (c, eps) in epsilons.chunks(CHUNK).enumerate() {
+            let start = first + c * CHUNK;
+            let adam: Vec<f32> = (0..eps.len())
+                .flat_map(|e| {
+                    let k = StepConsts::<f32>::new(&self.adam, (start + e + 1) as u64);
+                    [k.step_size, k.bias_correction2_sqrt]
+                })
+                .collect();
+            dev.upload(eps, self.schedule_eps.view(0, eps.len())?)?;
+            dev.upload(&adam, self.schedule_adam.view(0, adam.len())?)?;
+            let args = [
+                Arg::F32Ptr(self.params, 0),
+                Arg::F32Ptr(self.grads, 0),
+                Arg::F32Ptr(self.m, 0),
+                Arg::F32Ptr(self.v, 0),
+                Arg::I32Ptr(self.masks, 0),
+                Arg::I32Ptr(self.cfg, 0),
+                Arg::F64Ptr(self.fcfg, 0),
+                Arg::I32Ptr(self.maze_ints, 0),
+                Arg::F64Ptr(self.maze_doubles, 0),
+                Arg::I32Ptr(self.streams, 0),
+                Arg::I32Ptr(self.maze_next, 0),
+                Arg::I32Ptr(self.plan_states, 0),
+                Arg::I32Ptr(self.plan_layouts, 0),
+                Arg::F32Ptr(self.schedule_eps, 0),
+                Arg::F32Ptr(self.schedule_adam, 0),
+                Arg::F64Ptr(self.loss_sum, 0),
+                Arg::I32Ptr(self.counters, 0),
+                Arg::I32Ptr(self.fail, 0),
+                kernel_int("prnn_train", start)?,
+                kernel_int("prnn_train", eps.len())?,
+                kernel_long(self.networks),
+            ];
+            launch(dev, "prnn", "prnn_train", self.networks, &args)?;
+        }
+        Ok(())
+    }
+
+    /// One training-curve point: every network's mean fitness over its test set in greedy
+    /// trials at the training sensor noise, from its curve stream (which advances).
+    pub fn curve<D: Device + ?Sized>(&mut self, dev: &mut D) -> Result<Vec<f64>, KernelError> {
+        let args = [
+            Arg::F32Ptr(self.params, 0),
+            Arg::I32Ptr(self.masks, 0),
+            Arg::I32Ptr(self.cfg, 0),
+            Arg::F64Ptr(self.fcfg, 0),
+            Arg::I32Ptr(self.maze_ints, 0),
+            Arg::F64Ptr(self.maze_doubles, 0),
+            Arg::I32Ptr(self.streams, 0),
+            Arg::I32Ptr(self.test_layouts, 0),
+            Arg::F64Ptr(self.fitness, 0),
+            kernel_long(self.networks),
+        ];
+        launch(dev, "prnn", "prnn_curve", self.networks, &args)?;
+        let mut raw = vec![0.0f32; 2 * self.networks];
+        dev.download(self.fitness.view(0, raw.len())?, &mut raw)?;
+        Ok(from_doubles(&raw))
+    }
+
+    /// Each network's summed episode losses since the last call (or the start), then zero.
+    pub fn take_loss_sums<D: Device + ?Sized>(
+        &mut self,
+        dev: &mut D,
+    ) -> Result<Vec<f64>, KernelError> {
+        let view = self.loss_sum.view(0, 2 * self.networks)?;
+        let mut raw = vec![0.0f32; 2 * self.networks];
+        dev.download(view, &mut raw)?;
+        dev.upload(&vec![0.0f32; raw.len()], view)?;
+        Ok(from_doubles(&raw))
+    }
+
+    /// Each network's counters so far.
+    pub fn counters<D: Device + ?Sized>(&self, dev: &mut D) -> Result<Vec<Counters>, KernelError> {
+        let mut raw = vec![0i32; 6 * self.networks];
+        dev.download(self.counters.view(0, raw.len())?, &mut raw)?;
+        Ok(from_words(&raw)
+            .chunks_exact(3)
+            .map(|c| Counters {
+                clipped_updates: c[0],
+                train_steps: c[1],
+                forwards: c[2],
+            })
+            .collect())
+    }
+
+    /// Each network's failure, if training stopped it.
+    pub fn failures<D: Device + ?Sized>(
+        &self,
+        dev: &mut D,
+    ) -> Result<Vec<Option<Failure>>, KernelError> {
+        let mut raw = vec![0i32; 2 * self.networks];
+        dev.download(self.fail.view(0, raw.len())?, &mut raw)?;
+        Ok(raw
+            .chunks_exact(2)
+            .map(|f| match (usize::try_from(f[0]), f[1]) {
+                (Ok(episode), 1) => Some(Failure::Loss { episode }),
+                (Ok(episode), _) => Some(Failure::GradientNorm { episode }),
+                (Err(_), _) => None,
+            })
+            .collect())
+    }
+
+    /// Each network's parameters now (masked layout).
+    pub fn params<D: Device + ?Sized>(&self, dev: &mut D) -> Result<Vec<Vec<f32>>, KernelError> {
+        let (n, p) = (self.networks, self.dims.param_len());
+        let mut raw = vec![0.0f32; n * p];
+        if !raw.is_empty() {
+            dev.download(self.params.view(0, raw.len())?, &mut raw)?;
+        }
+        Ok((0..n)
+            .map(|j| (0..p).map(|k| raw[k * n + j]).collect())
+            .collect())
+    }
+}
+
+fn kernel_count(x: usize, what: &str) -> Result<i32, KernelError> {
+    i32::try_from(x).map_err(|_| refuse(format!("{x} {what} exceed a kernel int")))
+}
