@@ -103,5 +103,10 @@ extern "C" int wiring_host_launch(const char* kernel, unsigned grid, unsigned bl
     KERNEL(prnn_curve, 10, P(const float, 0), P(const int, 1), P(const int, 2),
            P(const double, 3), P(const int, 4), P(const double, 5), P(u64, 6), P(int, 7),
            P(double, 8), L(9))
+    KERNEL(prnn_evaluate, 24, P(const float, 0), P(const int, 1), P(const int, 2),
+           P(const double, 3), P(const int, 4), P(const double, 5), P(const double, 6),
+           P(const u64, 7), P(const double, 8), I(9), I(10), D(11), I(12), P(int, 13),
+           P(u64, 14), P(double, 15), P(int, 16), P(int, 17), P(float, 18), P(float, 19),
+           P(int, 20), L(21), L(22), L(23))
     return -1;
 }

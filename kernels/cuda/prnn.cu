@@ -475,61 +475,281 @@ extern "C" __global__ void prnn_train(float* params, float* grads, float* adam_m
     counters[3 * j + 2] = forwards;
 }
 
+// One greedy trial (no exploration, no gradient) of `net` on `maze`: per step, sense at noise
+// σ and draw five jitter uniforms from `rng`, one forward (recorded into `records`,
+// [n_steps][record]), the argmax action; it stops on the goal. `inputs` (if not null) gets the
+// sensed vector of each step. Returns the trial's fitness (trial_fitness of
+// model/src/prnn/trial.rs, NaN for a zero denominator); `*steps` = steps taken, `*reached` =
+// whether it ended on the goal.
+__device__ double prnn_greedy_trial(const PrnnNet* net, const DMaze* maze, int n_steps,
+                                   float sigma, float jitter, Rng* rng, float* records,
+                                   float* inputs, int* steps, int* reached) {
+    const int H = net->hidden;
+    const int sl = PRNN_IN + H + PRNN_OUT;
+    const int rl = sl + H;
+    float zero[PRNN_MAX_STATE];
+    for (int k = 0; k < sl; ++k) zero[k] = 0.0f;
+    float x[PRNN_IN], u[PRNN_OUT];
+    int r = maze->start_r, c = maze->start_c;
+    int time = n_steps - 1;
+    *steps = n_steps;
+    *reached = 0;
+    for (int t = 0; t < n_steps; ++t) {
+        maze_sense(maze, r, c, sigma, rng, x);
+        if (inputs)
+            for (int k = 0; k < PRNN_IN; ++k) inputs[t * PRNN_IN + k] = x[k];
+        prnn_jitter(rng, jitter, u);
+        float* rec = records + t * rl;
+        prnn_step(net, t == 0 ? zero : records + (t - 1) * rl, x, u, rec, rec + sl);
+        maze_step(maze, &r, &c, prnn_argmax(rec + PRNN_IN + H));
+        if (r == maze->goal_r && c == maze->goal_c) {
+            time = t;
+            *steps = t + 1;
+            *reached = 1;
+            break;
+        }
+    }
+    const double fastest = (double)maze->fastest;
+    const double denominator = ((double)n_steps - 1.0) - fastest;
+    const double speed = 1.0 - ((double)time - fastest) / denominator;
+    const double progress =
+        (double)(maze->dmax - maze->d[r * maze->size + c]) / (double)maze->dmax;
+    return 0.5 * speed + 0.5 * progress;
+}
+
+// NaN as a double.
+__device__ double prnn_nan() { return __longlong_as_double(0x7ff8000000000000ll); }
+
+// The NaN-ignoring mean of what was summed (NaN when nothing was).
+__device__ double prnn_mean(double sum, long long counted) {
+    return counted == 0 ? prnn_nan() : sum / (double)counted;
+}
+
+// Mean fitness over the test set of `tests` mazes that `rng_test` generates (plan, then each
+// maze in order; the stream is a copy, so every call sees the same set), greedy trials at σ
+// with `rng` for noise and jitter. `layouts`: `tests` ints of scratch.
+__device__ double prnn_test_fitness(const PrnnNet* net, const MazeCfg* mc, int tests,
+                                    Rng rng_test, int* layouts, int n_steps, float sigma,
+                                    float jitter, Rng* rng, DMaze* maze, float* records) {
+    maze_plan(mc, tests, &rng_test, layouts);
+    double sum = 0.0;
+    long long counted = 0;
+    for (int m = 0; m < tests; ++m) {
+        maze_build(mc, layouts[m], &rng_test, maze);
+        int steps, reached;
+        const double f = prnn_greedy_trial(net, maze, n_steps, sigma, jitter, rng, records, 0,
+                                           &steps, &reached);
+        if (f == f) {
+            sum = sum + f;
+            counted += 1;
+        }
+    }
+    return prnn_mean(sum, counted);
+}
+
 // A training-curve point: every network's NaN-ignoring mean fitness over its test set (the
-// `"test"` stream's `generate(test_mazes)`, rebuilt here from the stream's start: plan, then
-// each maze in order) in greedy trials at sensor noise σ with its `"curve"` stream (per step:
-// the sensor draws, then five jitter uniforms), into fitness[j]. `layouts`: test_mazes ints
-// of scratch per network.
+// `"test"` stream's `generate(test_mazes)`) in greedy trials at sensor noise σ with its
+// `"curve"` stream (per step: the sensor draws, then five jitter uniforms), into fitness[j].
+// `layouts`: test_mazes ints of scratch per network.
 extern "C" __global__ void prnn_curve(const float* params, const int* masks, const int* cfg,
                                       const double* fcfg, const int* maze_ci,
                                       const double* maze_cf, u64* streams, int* layouts,
                                       double* fitness, long long n) {
     long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (j >= n) return;
+    const int tests = cfg[PRNN_CFG_TEST];
+    const PrnnNet net = prnn_net(params, j, n, cfg[PRNN_CFG_HIDDEN], masks[j], cfg);
+    const MazeCfg mc = maze_cfg(maze_ci, maze_cf);
+    Rng rng_curve = prnn_stream(streams, j, S_CURVE);
+    DMaze maze;
+    float records[PRNN_MAX_STEPS * PRNN_MAX_RECORD];
+    fitness[j] = prnn_test_fitness(&net, &mc, tests, prnn_stream(streams, j, S_TEST),
+                                   layouts + j * (long long)tests, cfg[PRNN_CFG_STEPS],
+                                   (float)fcfg[PRNN_F_SIGMA], (float)fcfg[PRNN_F_JITTER],
+                                   &rng_curve, &maze, records);
+    prnn_stream_store(streams, j, S_CURVE, &rng_curve);
+}
+
+// ‖block‖_F of `len` floats, accumulated in double in order (model's `frobenius`).
+__device__ double prnn_frobenius(const float* v, int len) {
+    double sum = 0.0;
+    for (int k = 0; k < len; ++k) sum = sum + (double)v[k] * (double)v[k];
+    return sqrt(sum);
+}
+
+// Input coherence of a sensed vector (model/src/prnn/evaluate.rs `input_coherence`).
+__device__ double prnn_coherence(const float* x) {
+    const double dx[4] = {-1.0, 1.0, 0.0, 0.0};
+    const double dy[4] = {0.0, 0.0, 1.0, -1.0};
+    double vx = 0.0, vy = 0.0, total = 0.0;
+    for (int s = 0; s < 4; ++s) {
+        const double m = (double)x[2 * s] + (double)x[2 * s + 1];
+        vx = vx + m * dx[s];
+        vy = vy + m * dy[s];
+        total = total + m;
+    }
+    return total == 0.0 ? 0.0 : sqrt(vx * vx + vy * vy) / total;
+}
+
+// Evaluation streams of a network, in their slot order.
+#define E_TEST 0
+#define E_NOISE 1
+#define E_CUE 2
+#define E_WALL 3
+#define PRNN_EVAL_STREAMS 4
+
+// Per-network outputs of prnn_evaluate, doubles: [noise levels][2 = fitness, goal rate of
+// the headline pass][n_steps memory sums][sparsity levels × 2].
+// The measures of a trained population (model/src/prnn/evaluate.rs, step for step): networks
+// first .. first + count, thread k on network first + k, outputs at k.
+// - The noise sweep at each level of `noise` (L levels; the test set regenerated from the
+//   "test" stream for each; noise and jitter from "eval/noise", level after level); the
+//   level `headline` (−1: none, then an extra pass at `headline_noise` after the sweep)
+//   records every step: per step its sensitivity ‖∂o_t/∂x_t‖_F and input coherence (step
+//   arrays, `tests · n_steps` per network, `step_count[k]` used), and the memory Jacobians'
+//   ratios summed per lag (`mem_count[k][lag]` finite ones).
+// - With S > 0, the cue- then wall-sparsity sweeps at the headline noise: per level p a fresh
+//   test set from "eval/cue_sparsity" (resp. wall) with the maze doubles `sparsity_cf[field][p]`,
+//   then its trials from the same stream; `plan_states`: 4·tests u64 of scratch per thread.
+// out (doubles per network): [L fitness][headline fitness, goal rate][n_steps memory sums]
+// [S cue][S wall].
+extern "C" __global__ void prnn_evaluate(
+    const float* params, const int* masks, const int* cfg, const double* fcfg,
+    const int* maze_ci, const double* maze_cf, const double* sparsity_cf, const u64* streams,
+    const double* noise, int levels, int headline, double headline_noise, int sparsity_levels,
+    int* layouts, u64* plan_states, double* out, int* mem_count, int* step_index,
+    float* step_sensitivity, float* step_coherence, int* step_count, long long first,
+    long long count, long long n) {
+    long long k = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (k >= count) return;
+    const long long j = first + k;
     const int H = cfg[PRNN_CFG_HIDDEN];
     const int n_steps = cfg[PRNN_CFG_STEPS];
     const int tests = cfg[PRNN_CFG_TEST];
-    const float sigma = (float)fcfg[PRNN_F_SIGMA];
+    const int sl = PRNN_IN + H + PRNN_OUT;
+    const int rl = sl + H;
     const float jitter = (float)fcfg[PRNN_F_JITTER];
     const PrnnNet net = prnn_net(params, j, n, H, masks[j], cfg);
     const MazeCfg mc = maze_cfg(maze_ci, maze_cf);
-    Rng rng_test = prnn_stream(streams, j, S_TEST);
-    Rng rng_curve = prnn_stream(streams, j, S_CURVE);
-    int* my_layouts = layouts + j * (long long)tests;
-    maze_plan(&mc, tests, &rng_test, my_layouts);
+    const int out_len = levels + 2 + n_steps + 2 * sparsity_levels;
+    double* o = out + k * out_len;
+    int* my_layouts = layouts + k * (long long)tests;
+    u64* my_states = plan_states + k * (long long)tests * 4;
+    const long long step_base = k * (long long)tests * n_steps;
+    Rng rng_test;
+    for (int w = 0; w < 4; ++w) rng_test.s[w] = streams[(j * PRNN_EVAL_STREAMS + E_TEST) * 4 + w];
+    Rng rng_noise;
+    for (int w = 0; w < 4; ++w)
+        rng_noise.s[w] = streams[(j * PRNN_EVAL_STREAMS + E_NOISE) * 4 + w];
 
     DMaze maze;
-    float state[PRNN_MAX_STATE], next[PRNN_MAX_STATE];
-    float x[PRNN_IN], u[PRNN_OUT];
-    double sum = 0.0;
-    long long counted = 0;
-    for (int m = 0; m < tests; ++m) {
-        maze_build(&mc, my_layouts[m], &rng_test, &maze);
-        for (int k = 0; k < PRNN_IN + H + PRNN_OUT; ++k) state[k] = 0.0f;
-        int r = maze.start_r, c = maze.start_c;
-        int time = n_steps - 1;
-        for (int t = 0; t < n_steps; ++t) {
-            maze_sense(&maze, r, c, sigma, &rng_curve, x);
-            prnn_jitter(&rng_curve, jitter, u);
-            prnn_step(&net, state, x, u, next, 0);
-            for (int k = 0; k < PRNN_IN + H + PRNN_OUT; ++k) state[k] = next[k];
-            maze_step(&maze, &r, &c, prnn_argmax(state + PRNN_IN + H));
-            if (r == maze.goal_r && c == maze.goal_c) {
-                time = t;
-                break;
+    float records[PRNN_MAX_STEPS * PRNN_MAX_RECORD];
+    float inputs[PRNN_MAX_STEPS * PRNN_IN];
+    float jac[PRNN_MAX_STEPS * PRNN_OUT * PRNN_IN];
+    float carried[PRNN_MAX_STATE], local[PRNN_MAX_STATE];
+    const int block = PRNN_OUT * PRNN_IN;
+
+    for (int i = 0; i <= levels; ++i) {
+        const bool extra = i == levels;
+        if (extra && headline >= 0) break;
+        const bool record = extra || i == headline;
+        const float sigma = (float)(extra ? headline_noise : noise[i]);
+        if (!record) {
+            o[i] = prnn_test_fitness(&net, &mc, tests, rng_test, my_layouts, n_steps, sigma,
+                                     jitter, &rng_noise, &maze, records);
+            continue;
+        }
+        // The headline pass: fitness, goals, per-step sensitivity and coherence, memory.
+        Rng rng_set = rng_test;
+        maze_plan(&mc, tests, &rng_set, my_layouts);
+        double sum = 0.0, mem_sum[PRNN_MAX_STEPS];
+        long long counted = 0, goals = 0, used = 0;
+        int mem_n[PRNN_MAX_STEPS];
+        for (int lag = 0; lag < n_steps; ++lag) {
+            mem_sum[lag] = 0.0;
+            mem_n[lag] = 0;
+        }
+        for (int m = 0; m < tests; ++m) {
+            maze_build(&mc, my_layouts[m], &rng_set, &maze);
+            int steps, reached;
+            const double f = prnn_greedy_trial(&net, &maze, n_steps, sigma, jitter, &rng_noise,
+                                               records, inputs, &steps, &reached);
+            if (f == f) {
+                sum = sum + f;
+                counted += 1;
+            }
+            goals += reached;
+            for (int t = 0; t < steps; ++t) {
+                // ∂o_t/∂x_{t−lag} for every lag ≤ t, output row by output row, one reverse
+                // sweep each (kernels' memory_jacobians; lags it does not reach stay 0).
+                for (int v = 0; v < (t + 1) * block; ++v) jac[v] = 0.0f;
+                for (int r = 0; r < PRNN_OUT; ++r) {
+                    for (int v = 0; v < sl; ++v) carried[v] = 0.0f;
+                    carried[PRNN_IN + H + r] = 1.0f;
+                    for (int s = t; s >= 0; --s) {
+                        prnn_local_adjoints(&net, records + s * rl, 0, carried, local);
+                        for (int c = 0; c < PRNN_IN; ++c)
+                            jac[(t - s) * block + r * PRNN_IN + c] = local[c];
+                        if (s == 0) break;
+                        prnn_carry_back(&net, local, carried);
+                        bool nothing = true;
+                        for (int v = 0; v < sl; ++v) nothing = nothing && carried[v] == 0.0f;
+                        if (nothing) break;
+                    }
+                }
+                const double sens = prnn_frobenius(jac, block);
+                step_index[step_base + used] = m * n_steps + t;
+                step_sensitivity[step_base + used] = (float)sens;
+                step_coherence[step_base + used] = (float)prnn_coherence(inputs + t * PRNN_IN);
+                used += 1;
+                for (int lag = 0; lag <= t; ++lag) {
+                    const double ratio = prnn_frobenius(jac + lag * block, block) / sens;
+                    if (ratio - ratio == 0.0) {
+                        mem_sum[lag] = mem_sum[lag] + ratio;
+                        mem_n[lag] += 1;
+                    }
+                }
             }
         }
-        const double fastest = (double)maze.fastest;
-        const double denominator = ((double)n_steps - 1.0) - fastest;
-        const double speed = 1.0 - ((double)time - fastest) / denominator;
-        const double progress =
-            (double)(maze.dmax - maze.d[r * mc.size + c]) / (double)maze.dmax;
-        const double f = 0.5 * speed + 0.5 * progress;
-        if (f == f) {
-            sum = sum + f;
-            counted += 1;
+        const double fitness = prnn_mean(sum, counted);
+        if (!extra) o[i] = fitness;
+        o[levels] = fitness;
+        o[levels + 1] = (double)goals / (double)(tests > 0 ? tests : 1);
+        for (int lag = 0; lag < n_steps; ++lag) {
+            o[levels + 2 + lag] = mem_sum[lag];
+            mem_count[k * n_steps + lag] = mem_n[lag];
+        }
+        step_count[k] = (int)used;
+    }
+
+    // The sparsity sweeps: fresh sets, drawn whole before their trials, from one stream.
+    for (int field = 0; field < 2 && sparsity_levels > 0; ++field) {
+        Rng rng;
+        for (int w = 0; w < 4; ++w)
+            rng.s[w] = streams[(j * PRNN_EVAL_STREAMS + E_CUE + field) * 4 + w];
+        for (int p = 0; p < sparsity_levels; ++p) {
+            const MazeCfg pc = maze_cfg(maze_ci, sparsity_cf + (field * sparsity_levels + p) * 3);
+            maze_plan(&pc, tests, &rng, my_layouts);
+            for (int m = 0; m < tests; ++m) {
+                for (int w = 0; w < 4; ++w) my_states[4 * m + w] = rng.s[w];
+                maze_skip(&pc, my_layouts[m], &rng, &maze);
+            }
+            double sum = 0.0;
+            long long counted = 0;
+            for (int m = 0; m < tests; ++m) {
+                Rng at;
+                for (int w = 0; w < 4; ++w) at.s[w] = my_states[4 * m + w];
+                maze_build(&pc, my_layouts[m], &at, &maze);
+                int steps, reached;
+                const double f =
+                    prnn_greedy_trial(&net, &maze, n_steps, (float)headline_noise, jitter, &rng,
+                                      records, 0, &steps, &reached);
+                if (f == f) {
+                    sum = sum + f;
+                    counted += 1;
+                }
+            }
+            o[levels + 2 + n_steps + field * sparsity_levels + p] = prnn_mean(sum, counted);
         }
     }
-    fitness[j] = counted == 0 ? __longlong_as_double(0x7ff8000000000000ll) : sum / (double)counted;
-    prnn_stream_store(streams, j, S_CURVE, &rng_curve);
 }

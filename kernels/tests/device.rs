@@ -536,6 +536,7 @@ fn unknown_kernels_and_short_buffers_are_errors() {
             module: "rnn",
             kernel: "no_such_kernel",
             threads: 1,
+            block: device::BLOCK,
             args: &[],
         })
         .expect_err("unknown kernel");

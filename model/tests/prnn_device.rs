@@ -9,7 +9,8 @@
 use wiring_kernels::device::{CudaDevice, Device, EmulatedDevice};
 use wiring_kernels::prnn::PrnnVariant;
 use wiring_model::prnn::{
-    train_population, train_population_on, Architecture, PrnnPlan, QRecipe, TrainedPrnn,
+    evaluate_population, evaluate_population_on, train_population, train_population_on,
+    Architecture, EvaluationRecipe, Prnn, PrnnPlan, QRecipe, TrainedPrnn,
 };
 use wiring_model::rng::NetworkSeeds;
 use wiring_model::ModelError;
@@ -186,6 +187,78 @@ fn what_the_kernels_cannot_hold_is_refused_in_one_line() {
     assert!(err.contains("40 steps"), "{err}");
 }
 
+/// Measures of trained networks on some device, as their debug text.
+type Measures<'a> = dyn FnMut(&[PrnnPlan], &[&Prnn<f32>]) -> String + 'a;
+
+/// The measures of trained networks on the CPU (eight at a time) and on `dev`, as their
+/// debug text (every float printed exactly; NaN lags of the memory curve compare).
+fn evaluations(
+    dev: &mut Measures<'_>,
+    recipe: &QRecipe,
+    eval: &EvaluationRecipe,
+    task: &MazeConfig,
+    plans: &[PrnnPlan],
+) -> (String, String) {
+    let trained = cpu(recipe, task, plans);
+    let nets: Vec<_> = trained.iter().map(|t| &t.trained).collect();
+    let on_cpu: Vec<_> = plans
+        .chunks(8)
+        .zip(nets.chunks(8))
+        .flat_map(|(p, n)| {
+            evaluate_population(recipe, eval, task, PrnnVariant::Population, p, n).unwrap()
+        })
+        .collect();
+    (format!("{on_cpu:?}"), dev(plans, &nets))
+}
+
+/// The measures on the emulated device, as their debug text.
+fn on_emulated(
+    recipe: &QRecipe,
+    eval: &EvaluationRecipe,
+    task: &MazeConfig,
+) -> impl FnMut(&[PrnnPlan], &[&Prnn<f32>]) -> String {
+    let (recipe, eval, task) = (recipe.clone(), eval.clone(), *task);
+    move |p, n| {
+        let mut dev = EmulatedDevice::new();
+        format!(
+            "{:?}",
+            evaluate_population_on(&mut dev, &recipe, &eval, &task, p, n).unwrap()
+        )
+    }
+}
+
+#[test]
+fn the_measures_equal_the_cpus_bit_for_bit() {
+    let recipe = recipe(150);
+    let task = MazeConfig::default();
+    let eval = EvaluationRecipe {
+        noise_levels: vec![0.0, 0.05, 0.3, 0.5],
+        sparsity_robustness: true,
+        sparsity_levels: vec![0.0, 0.4, 1.0],
+        ..EvaluationRecipe::default()
+    };
+    let p = plans(&EIGHT_UNIT);
+    let mut dev = on_emulated(&recipe, &eval, &task);
+    let (a, b) = evaluations(&mut dev, &recipe, &eval, &task, &p);
+    assert!(
+        a.contains("memory_curve") && a.len() > 10_000,
+        "{}",
+        &a[..200]
+    );
+    assert_eq!(a, b);
+    // A headline noise that is no level of the sweep: an extra recorded pass after it; and
+    // the 34-unit net on H mazes.
+    let task = MazeConfig::of_kind(MazeKind::H);
+    let eval = EvaluationRecipe {
+        noise_levels: vec![0.0, 0.5],
+        headline_noise: 0.1,
+        ..EvaluationRecipe::default()
+    };
+    let mut dev = on_emulated(&recipe, &eval, &task);
+    let (a, b) = evaluations(&mut dev, &recipe, &eval, &task, &plans(&[1, 1]));
+    assert_eq!(a, b);
+}
+
 #[test]
 fn on_the_gpu_a_population_matches_the_cpu() {
     let Ok(mut dev) = CudaDevice::open(0) else {
@@ -202,4 +275,17 @@ fn on_the_gpu_a_population_matches_the_cpu() {
     let p = plans(&EIGHT_UNIT);
     let on_gpu = train_population_on(&mut dev, &recipe, &task, &p, &mut |_| {}).unwrap();
     assert_same(&cpu(&recipe, &task, &p), &on_gpu, "general on the GPU");
+    let eval = EvaluationRecipe {
+        sparsity_robustness: true,
+        sparsity_levels: vec![0.0, 0.5, 1.0],
+        ..EvaluationRecipe::default()
+    };
+    let mut gpu = |p: &[PrnnPlan], n: &[&Prnn<f32>]| {
+        format!(
+            "{:?}",
+            evaluate_population_on(&mut dev, &recipe, &eval, &task, p, n).unwrap()
+        )
+    };
+    let (a, b) = evaluations(&mut gpu, &recipe, &eval, &task, &p);
+    assert_eq!(a, b, "the measures on the GPU");
 }

@@ -22,7 +22,10 @@
 //! run in parallel over the threads and each network is committed atomically as soon as its
 //! population finishes. A network's result never depends on its population (the model
 //! guarantees it; `tests/run_dirs.rs` at the workspace root checks it through threads, shards
-//! and resumption).
+//! and resumption). With `--backend cuda` a work unit is every pending network of one hidden
+//! size (at most [`DEVICE_POPULATION`]), trained and measured on the GPU, one device thread per
+//! network ([`wiring_model::prnn::device`]); its results equal the CPU's
+//! (`tests/device.rs`).
 
 pub mod analyze;
 pub mod config;
@@ -33,12 +36,11 @@ pub mod table;
 use std::path::Path;
 use std::time::Instant;
 
-use rayon::prelude::*;
 use wiring_kernels::device::{CudaDevice, Device, EmulatedDevice};
 use wiring_kernels::Backend;
 use wiring_model::prnn::{
-    evaluate_population, train_population, train_population_on, PrnnEvaluation, PrnnPlan,
-    StepMeasures, TrainedPrnn,
+    evaluate_population, evaluate_population_on, train_population, train_population_on,
+    PrnnEvaluation, PrnnPlan, StepMeasures, TrainedPrnn,
 };
 use wiring_model::rng::NetworkSeeds;
 
@@ -224,9 +226,9 @@ fn train_unit(
 
 /// Trains one population on GPU 0 (on the emulated device when `WIRING_DEVICE=emulated`):
 /// every network's whole Q-learning loop on the device
-/// ([`wiring_model::prnn::train_population_on`]); then evaluates the trained networks on
-/// the CPU, populations of `compute.population` over the threads, and commits each. Returns
-/// the results and the device memory the population held at its peak.
+/// ([`wiring_model::prnn::train_population_on`]), then its measures there too
+/// ([`wiring_model::prnn::evaluate_population_on`]); commits each network. Returns the
+/// results and the device memory the population held at its peak.
 fn train_device_unit(
     dir: &RunDir,
     study: &Study,
@@ -256,36 +258,29 @@ fn train_on<D: Device>(
     let started = machine::now_rfc3339();
     let t0 = Instant::now();
     let trained = train_population_on(&mut device, &c.training, &c.task, &plans, &mut |_| {});
-    let peak = device.memory().peak;
     let outcome = trained
         .and_then(|trained| {
             let train_seconds = t0.elapsed().as_secs_f64();
             let t1 = Instant::now();
-            let _s = tracing::info_span!("evaluate_on_cpu", n = plans.len()).entered();
-            let chunk = c.compute.population.max(1);
-            let evals: Vec<Vec<_>> = plans
-                .par_chunks(chunk)
-                .zip(trained.par_chunks(chunk))
-                .map(|(plans, trained)| {
-                    let nets: Vec<_> = trained.iter().map(|t| &t.trained).collect();
-                    evaluate_population(
-                        &c.training,
-                        &c.evaluation,
-                        &c.task,
-                        c.compute.kernel,
-                        plans,
-                        &nets,
-                    )
-                })
-                .collect::<Result<_, _>>()?;
+            let _s = tracing::info_span!("device_evaluation", n = plans.len()).entered();
+            let nets: Vec<_> = trained.iter().map(|t| &t.trained).collect();
+            let evals = evaluate_population_on(
+                &mut device,
+                &c.training,
+                &c.evaluation,
+                &c.task,
+                &plans,
+                &nets,
+            )?;
             Ok(Trained {
                 trained,
-                evals: evals.into_iter().flatten().collect(),
+                evals,
                 train_seconds,
                 evaluate_seconds: t1.elapsed().as_secs_f64(),
             })
         })
         .map_err(|e| e.to_string());
+    let peak = device.memory().peak;
     (
         commit_unit(dir, study, unit, progress, started, outcome),
         peak,

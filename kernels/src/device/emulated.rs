@@ -9,7 +9,7 @@ use ::faer::linalg::matmul::matmul;
 use ::faer::{Accum, MatMut, MatRef, Par};
 
 use super::{
-    blocks, Arg, Buf, Device, DeviceInfo, Element, Gemm, Launch, MemoryUse, Op, PhaseMark, BLOCK,
+    blocks, Arg, Buf, Device, DeviceInfo, Element, Gemm, Launch, MemoryUse, Op, PhaseMark,
 };
 use crate::KernelError;
 
@@ -158,7 +158,7 @@ impl Device for EmulatedDevice {
     }
 
     fn launch(&mut self, l: &Launch<'_>) -> Result<(), KernelError> {
-        let grid = blocks(l.threads)?;
+        let grid = blocks(l.threads, l.block)?;
         let args: Vec<HostArg> = l
             .args
             .iter()
@@ -184,7 +184,13 @@ impl Device for EmulatedDevice {
         // every pointer is into a live buffer of this device at an offset its typed wrapper
         // checked, with the extent the kernel reads for `l.threads` threads.
         let rc = unsafe {
-            wiring_host_launch(name.as_ptr(), grid, BLOCK, args.as_ptr(), args.len() as u32)
+            wiring_host_launch(
+                name.as_ptr(),
+                grid,
+                l.block,
+                args.as_ptr(),
+                args.len() as u32,
+            )
         };
         match rc {
             0 => Ok(()),

@@ -232,15 +232,18 @@ pub fn expanded_sources() -> Result<Vec<(&'static str, String)>, KernelError> {
         .collect()
 }
 
-/// Threads per block of every custom kernel launch (1-D grids, `⌈threads / 256⌉` blocks).
+/// Threads per block of a custom kernel launch unless it says otherwise (1-D grids,
+/// `⌈threads / 256⌉` blocks).
 pub const BLOCK: u32 = 256;
 
-/// One custom kernel launch: `threads` threads of kernel `kernel` in source module `module`.
+/// One custom kernel launch: `threads` threads of kernel `kernel` in source module `module`,
+/// `block` threads per block.
 #[derive(Clone, Debug)]
 pub struct Launch<'a> {
     pub module: &'static str,
     pub kernel: &'static str,
     pub threads: usize,
+    pub block: u32,
     pub args: &'a [Arg],
 }
 
@@ -517,9 +520,12 @@ pub fn check_extent<T>(
     }
 }
 
-/// The blocks of a launch of `threads` threads.
-pub fn blocks(threads: usize) -> Result<u32, KernelError> {
-    u32::try_from(threads.div_ceil(BLOCK as usize))
+/// The blocks of a launch of `threads` threads, `block` per block.
+pub fn blocks(threads: usize, block: u32) -> Result<u32, KernelError> {
+    if block == 0 || block > 1024 {
+        return Err(dim("launch", format!("{block} threads per block")));
+    }
+    u32::try_from(threads.div_ceil(block as usize))
         .map_err(|_| dim("launch", format!("{threads} threads exceed the grid")))
 }
 
@@ -545,6 +551,19 @@ pub(crate) fn launch<D: Device + ?Sized>(
     threads: usize,
     args: &[Arg],
 ) -> Result<(), KernelError> {
+    launch_blocks(dev, module, kernel, threads, BLOCK, args)
+}
+
+/// [`launch`] with `block` threads per block: for kernels whose threads are few and heavy
+/// (one per network of a population), small blocks spread them over every multiprocessor.
+pub(crate) fn launch_blocks<D: Device + ?Sized>(
+    dev: &mut D,
+    module: &'static str,
+    kernel: &'static str,
+    threads: usize,
+    block: u32,
+    args: &[Arg],
+) -> Result<(), KernelError> {
     if threads == 0 {
         return Ok(());
     }
@@ -552,6 +571,7 @@ pub(crate) fn launch<D: Device + ?Sized>(
         module,
         kernel,
         threads,
+        block,
         args,
     })
 }

@@ -20,7 +20,7 @@ use cudarc::nvrtc::{compile_ptx_with_opts, CompileOptions, Ptx};
 
 use super::{
     blocks, expanded_sources, Arg, Buf, Device, DeviceInfo, Element, Gemm, Launch, MemoryUse, Op,
-    PhaseMark, View, BLOCK, SOURCES,
+    PhaseMark, View, SOURCES,
 };
 use crate::KernelError;
 
@@ -346,8 +346,8 @@ impl Device for CudaDevice {
             };
         }
         let cfg = LaunchConfig {
-            grid_dim: (blocks(l.threads)?, 1, 1),
-            block_dim: (BLOCK, 1, 1),
+            grid_dim: (blocks(l.threads, l.block)?, 1, 1),
+            block_dim: (l.block, 1, 1),
             shared_mem_bytes: 0,
         };
         // SAFETY: kernel `l.kernel` of kernels/cuda/{l.module}.cu with the argument list its

@@ -13,7 +13,7 @@
 
 use super::{Block, PrnnDims, PrnnMask};
 use crate::adam::{AdamForm, AdamParams, StepConsts};
-use crate::device::{kernel_int, kernel_long, launch, Arg, Buf, Device};
+use crate::device::{kernel_int, kernel_long, launch_blocks, Arg, Buf, Device};
 use crate::KernelError;
 
 /// The streams of a network, in the kernels' slot order: training mazes, ε-tests and random
@@ -26,8 +26,61 @@ pub const MAX_HIDDEN: usize = 34;
 pub const MAX_STEPS: usize = 32;
 pub const MAX_MAZE_SIZE: usize = 15;
 
+/// Threads per block of the pRNN kernels. Each thread is one network and holds 255
+/// registers (ptxas, `.ci/cuda-ptx.py`), so a multiprocessor runs at most 256 of them at once;
+/// blocks of one warp spread a population of a few thousand networks over every
+/// multiprocessor, where blocks of 256 would fill a fifth of an H100's.
+const THREADS_PER_BLOCK: u32 = 32;
+
 /// Episodes per kernel launch at most (the schedule buffers' length).
 const CHUNK: usize = 1000;
+
+/// The evaluation streams of a network, in the kernels' slot order: the test set, the noise
+/// sweep's noise and jitter, the cue- and wall-sparsity sweeps' sets, noise and jitter.
+pub const EVAL_STREAM_SLOTS: [&str; 4] = [
+    "test",
+    "eval/noise",
+    "eval/cue_sparsity",
+    "eval/wall_sparsity",
+];
+
+/// Networks evaluated per launch at most: their per-step outputs (sensitivity and coherence
+/// of every step of every headline trial, 12 bytes each) stay under about 250 MB.
+const EVAL_CHUNK: usize = 1024;
+
+/// What the measures of a population are taken with (see `prnn_evaluate` in
+/// `kernels/cuda/prnn.cu`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceEvaluationPlan {
+    /// Sensor noise levels of the sweep.
+    pub noise_levels: Vec<f64>,
+    /// The level of the sweep that is the headline pass, if any (else an extra pass at
+    /// `headline_noise` after the sweep).
+    pub headline: Option<usize>,
+    pub headline_noise: f64,
+    /// The maze doubles (noise, cue and wall sparsity) of each level of the cue-sparsity
+    /// sweep, then of the wall-sparsity sweep, as many each; empty: no sparsity sweeps.
+    pub sparsity_mazes: Vec<[f64; 3]>,
+}
+
+/// What the device measured on one network.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeviceEvaluation {
+    /// Mean test fitness at each noise level.
+    pub fitness_by_noise: Vec<f64>,
+    /// The headline pass's mean fitness and fraction of trials that reached the goal.
+    pub headline_fitness: f64,
+    pub goal_rate: f64,
+    /// Per lag, the sum and number of the finite ratios `‖∂o_t/∂x_{t−k}‖_F / ‖∂o_t/∂x_t‖_F`.
+    pub memory_sums: Vec<f64>,
+    pub memory_counts: Vec<u32>,
+    /// Every recorded step of the headline pass, in order: (trial, step, sensitivity,
+    /// coherence).
+    pub steps: Vec<(u32, u32, f32, f32)>,
+    /// Mean fitness at each sparsity level (empty without the sweeps).
+    pub cue_sparsity: Vec<f64>,
+    pub wall_sparsity: Vec<f64>,
+}
 
 /// What a population trains with beside its networks, as plain numbers (f32 where the CPU
 /// computes in f32).
@@ -107,6 +160,8 @@ pub struct DevicePopulation {
     counters: Buf<i32>,
     fail: Buf<i32>,
     fitness: Buf<f32>,
+    test_mazes: usize,
+    n_steps: usize,
 }
 
 /// `u64`s as the `i32` pairs of a device buffer (low word first).
@@ -282,6 +337,8 @@ impl DevicePopulation {
             counters: dev.alloc::<i32>((6 * n).max(1))?,
             fail: up_i32(dev, &[-1, 0].repeat(n))?,
             fitness: dev.alloc::<f32>((2 * n).max(1))?,
+            test_mazes: recipe.test_mazes,
+            n_steps: recipe.n_steps,
         })
     }
 
@@ -332,7 +389,14 @@ impl DevicePopulation {
                 kernel_int("prnn_train", eps.len())?,
                 kernel_long(self.networks),
             ];
-            launch(dev, "prnn", "prnn_train", self.networks, &args)?;
+            launch_blocks(
+                dev,
+                "prnn",
+                "prnn_train",
+                self.networks,
+                THREADS_PER_BLOCK,
+                &args,
+            )?;
         }
         Ok(())
     }
@@ -352,7 +416,14 @@ impl DevicePopulation {
             Arg::F64Ptr(self.fitness, 0),
             kernel_long(self.networks),
         ];
-        launch(dev, "prnn", "prnn_curve", self.networks, &args)?;
+        launch_blocks(
+            dev,
+            "prnn",
+            "prnn_curve",
+            self.networks,
+            THREADS_PER_BLOCK,
+            &args,
+        )?;
         let mut raw = vec![0.0f32; 2 * self.networks];
         dev.download(self.fitness.view(0, raw.len())?, &mut raw)?;
         Ok(from_doubles(&raw))
@@ -411,6 +482,151 @@ impl DevicePopulation {
         Ok((0..n)
             .map(|j| (0..p).map(|k| raw[k * n + j]).collect())
             .collect())
+    }
+}
+
+impl DevicePopulation {
+    /// The measures of every network as it stands (`kernels/cuda/prnn.cu`, `prnn_evaluate`):
+    /// the noise sweep with its recorded headline pass (sensitivity, coherence, memory
+    /// Jacobians), and the sparsity sweeps when `plan` has them. `streams`: each network's
+    /// evaluation streams in [`EVAL_STREAM_SLOTS`] order, where they start.
+    pub fn evaluate<D: Device + ?Sized>(
+        &mut self,
+        dev: &mut D,
+        plan: &DeviceEvaluationPlan,
+        streams: &[[[u64; 4]; 4]],
+    ) -> Result<Vec<DeviceEvaluation>, KernelError> {
+        const OP: &str = "prnn::cuda::DevicePopulation::evaluate";
+        let n = self.networks;
+        if streams.len() != n {
+            return Err(KernelError::BufferLength {
+                op: OP,
+                buffer: "streams",
+                expected: n,
+                actual: streams.len(),
+            });
+        }
+        if !plan.sparsity_mazes.len().is_multiple_of(2) {
+            return Err(refuse(
+                "the sparsity sweeps need as many cue as wall levels".into(),
+            ));
+        }
+        if plan.headline.is_some_and(|h| h >= plan.noise_levels.len()) {
+            return Err(refuse(
+                "the headline level is not a level of the sweep".into(),
+            ));
+        }
+        let (levels, sparsity) = (plan.noise_levels.len(), plan.sparsity_mazes.len() / 2);
+        let (tests, steps) = (self.test_mazes, self.n_steps);
+        let out_len = levels + 2 + steps + 2 * sparsity;
+        let chunk = n.clamp(1, EVAL_CHUNK);
+        let words_of: Vec<u64> = streams.iter().flatten().flatten().copied().collect();
+        let stream_buf = dev.alloc::<i32>((2 * words_of.len()).max(1))?;
+        if n > 0 {
+            dev.upload(&words(&words_of), stream_buf.view(0, 2 * words_of.len())?)?;
+        }
+        let noise = dev.alloc::<f32>((2 * levels).max(1))?;
+        if levels > 0 {
+            dev.upload(&doubles(&plan.noise_levels), noise.view(0, 2 * levels)?)?;
+        }
+        let flat: Vec<f64> = plan.sparsity_mazes.iter().flatten().copied().collect();
+        let sparsity_cf = dev.alloc::<f32>((2 * flat.len()).max(1))?;
+        if !flat.is_empty() {
+            dev.upload(&doubles(&flat), sparsity_cf.view(0, 2 * flat.len())?)?;
+        }
+        let layouts = dev.alloc::<i32>((chunk * tests).max(1))?;
+        let plan_states = dev.alloc::<i32>((chunk * tests * 8).max(1))?;
+        let out = dev.alloc::<f32>(2 * chunk * out_len)?;
+        let mem_count = dev.alloc::<i32>((chunk * steps).max(1))?;
+        let per_steps = (chunk * tests * steps).max(1);
+        let step_index = dev.alloc::<i32>(per_steps)?;
+        let step_sens = dev.alloc::<f32>(per_steps)?;
+        let step_coh = dev.alloc::<f32>(per_steps)?;
+        let step_count = dev.alloc::<i32>(chunk)?;
+        let headline = match plan.headline {
+            Some(h) => kernel_int(OP, h)?,
+            None => Arg::Int(-1),
+        };
+        let mut results = Vec::with_capacity(n);
+        for first in (0..n).step_by(chunk) {
+            let count = chunk.min(n - first);
+            let args = [
+                Arg::F32Ptr(self.params, 0),
+                Arg::I32Ptr(self.masks, 0),
+                Arg::I32Ptr(self.cfg, 0),
+                Arg::F64Ptr(self.fcfg, 0),
+                Arg::I32Ptr(self.maze_ints, 0),
+                Arg::F64Ptr(self.maze_doubles, 0),
+                Arg::F64Ptr(sparsity_cf, 0),
+                Arg::I32Ptr(stream_buf, 0),
+                Arg::F64Ptr(noise, 0),
+                kernel_int(OP, levels)?,
+                headline,
+                Arg::Double(plan.headline_noise),
+                kernel_int(OP, sparsity)?,
+                Arg::I32Ptr(layouts, 0),
+                Arg::I32Ptr(plan_states, 0),
+                Arg::F64Ptr(out, 0),
+                Arg::I32Ptr(mem_count, 0),
+                Arg::I32Ptr(step_index, 0),
+                Arg::F32Ptr(step_sens, 0),
+                Arg::F32Ptr(step_coh, 0),
+                Arg::I32Ptr(step_count, 0),
+                kernel_long(first),
+                kernel_long(count),
+                kernel_long(n),
+            ];
+            launch_blocks(
+                dev,
+                "prnn",
+                "prnn_evaluate",
+                count,
+                THREADS_PER_BLOCK,
+                &args,
+            )?;
+            let mut raw = vec![0.0f32; 2 * count * out_len];
+            dev.download(out.view(0, raw.len())?, &mut raw)?;
+            let values = from_doubles(&raw);
+            let mut counts = vec![0i32; count * steps];
+            if !counts.is_empty() {
+                dev.download(mem_count.view(0, counts.len())?, &mut counts)?;
+            }
+            let mut used = vec![0i32; count];
+            dev.download(step_count.view(0, count)?, &mut used)?;
+            let total = count * tests * steps;
+            let (mut index, mut sens, mut coh) =
+                (vec![0i32; total], vec![0.0f32; total], vec![0.0f32; total]);
+            if total > 0 {
+                dev.download(step_index.view(0, total)?, &mut index)?;
+                dev.download(step_sens.view(0, total)?, &mut sens)?;
+                dev.download(step_coh.view(0, total)?, &mut coh)?;
+            }
+            for k in 0..count {
+                let o = &values[k * out_len..(k + 1) * out_len];
+                let base = k * tests * steps;
+                let rows = base..base + used[k].max(0) as usize;
+                results.push(DeviceEvaluation {
+                    fitness_by_noise: o[..levels].to_vec(),
+                    headline_fitness: o[levels],
+                    goal_rate: o[levels + 1],
+                    memory_sums: o[levels + 2..levels + 2 + steps].to_vec(),
+                    memory_counts: counts[k * steps..(k + 1) * steps]
+                        .iter()
+                        .map(|&c| c as u32)
+                        .collect(),
+                    steps: rows
+                        .map(|i| {
+                            let at = index[i] as u32;
+                            let s = steps as u32;
+                            (at / s, at % s, sens[i], coh[i])
+                        })
+                        .collect(),
+                    cue_sparsity: o[levels + 2 + steps..levels + 2 + steps + sparsity].to_vec(),
+                    wall_sparsity: o[levels + 2 + steps + sparsity..].to_vec(),
+                });
+            }
+        }
+        Ok(results)
     }
 }
 

@@ -150,10 +150,7 @@ impl EngineBody<Vec<(PrnnEvaluation, StepMeasures)>> for Evaluation<'_> {
         let rngs_for = |name: &str| StepStreams::new(plans, name);
 
         // The noise sweep; the headline level also records every step for the Jacobians.
-        let headline = eval
-            .noise_levels
-            .iter()
-            .position(|&v| (v - eval.headline_noise).abs() <= 1e-12);
+        let headline = headline_level(eval);
         let mut noise_rngs = rngs_for("eval/noise");
         let mut by_noise = vec![Vec::with_capacity(eval.noise_levels.len()); n];
         let mut headline_parts = None;
@@ -238,66 +235,79 @@ impl EngineBody<Vec<(PrnnEvaluation, StepMeasures)>> for Evaluation<'_> {
             .into_iter()
             .enumerate()
             .map(|(l, parts)| {
-                let curve = by_noise[l].clone();
-                let fitness = match headline {
-                    Some(i) => curve[i],
-                    None => parts.fitness,
-                };
-                let area = |c: &Option<Vec<Vec<f64>>>| {
-                    c.as_ref()
-                        .map(|c| (c[l].clone(), trapezoid(&eval.sparsity_levels, &c[l])))
-                };
-                let (cue_curve, cue_area) = area(&cue).unzip();
-                let (wall_curve, wall_area) = area(&wall).unzip();
-                let memory = parts
-                    .memory_curve
-                    .iter()
-                    .filter(|v| !v.is_nan())
-                    .sum::<f64>();
-                (
-                    PrnnEvaluation {
-                        robustness: trapezoid(&eval.noise_levels, &curve),
-                        noise_levels: eval.noise_levels.clone(),
-                        fitness_by_noise: curve,
-                        fitness,
-                        cue_sparsity_fitness: cue_curve,
-                        cue_sparsity_robustness: cue_area,
-                        wall_sparsity_fitness: wall_curve,
-                        wall_sparsity_robustness: wall_area,
-                        sensitivity: nan_mean(
-                            &parts
-                                .steps
-                                .sensitivity
-                                .iter()
-                                .map(|&v| f64::from(v))
-                                .collect::<Vec<_>>(),
-                        ),
-                        coherence: nan_mean(
-                            &parts
-                                .steps
-                                .coherence
-                                .iter()
-                                .map(|&v| f64::from(v))
-                                .collect::<Vec<_>>(),
-                        ),
-                        memory_curve: parts.memory_curve,
-                        memory,
-                        weight_norms: nets[l].weight_norms(),
-                        goal_rate: parts.goal_rate,
-                    },
-                    parts.steps,
+                let pick = |c: &Option<Vec<Vec<f64>>>| c.as_ref().map(|c| c[l].clone());
+                finish(
+                    eval,
+                    headline,
+                    by_noise[l].clone(),
+                    parts,
+                    pick(&cue),
+                    pick(&wall),
+                    nets[l],
                 )
             })
             .collect())
     }
 }
 
+/// One network's evaluation from its measured parts (shared by the CPU engines and the
+/// device): the sweep `by_noise`, the headline pass (`headline`: its level in the sweep, if
+/// any), the sparsity curves when measured, and the weight norms of `net`.
+pub(super) fn finish(
+    eval: &EvaluationRecipe,
+    headline: Option<usize>,
+    curve: Vec<f64>,
+    parts: HeadlineParts,
+    cue_curve: Option<Vec<f64>>,
+    wall_curve: Option<Vec<f64>>,
+    net: &Prnn<f32>,
+) -> (PrnnEvaluation, StepMeasures) {
+    let fitness = match headline {
+        Some(i) => curve[i],
+        None => parts.fitness,
+    };
+    let area = |c: &Option<Vec<f64>>| c.as_ref().map(|c| trapezoid(&eval.sparsity_levels, c));
+    let (cue_area, wall_area) = (area(&cue_curve), area(&wall_curve));
+    let memory = parts
+        .memory_curve
+        .iter()
+        .filter(|v| !v.is_nan())
+        .sum::<f64>();
+    let mean32 = |v: &[f32]| nan_mean(&v.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
+    (
+        PrnnEvaluation {
+            robustness: trapezoid(&eval.noise_levels, &curve),
+            noise_levels: eval.noise_levels.clone(),
+            fitness_by_noise: curve,
+            fitness,
+            cue_sparsity_fitness: cue_curve,
+            cue_sparsity_robustness: cue_area,
+            wall_sparsity_fitness: wall_curve,
+            wall_sparsity_robustness: wall_area,
+            sensitivity: mean32(&parts.steps.sensitivity),
+            coherence: mean32(&parts.steps.coherence),
+            memory_curve: parts.memory_curve,
+            memory,
+            weight_norms: net.weight_norms(),
+            goal_rate: parts.goal_rate,
+        },
+        parts.steps,
+    )
+}
+
+/// The level of the noise sweep that is the headline one, if any.
+pub(super) fn headline_level(eval: &EvaluationRecipe) -> Option<usize> {
+    eval.noise_levels
+        .iter()
+        .position(|&v| (v - eval.headline_noise).abs() <= 1e-12)
+}
+
 /// What the headline pass measures for one lane.
-struct HeadlineParts {
-    fitness: f64,
-    goal_rate: f64,
-    steps: StepMeasures,
-    memory_curve: Vec<f64>,
+pub(super) struct HeadlineParts {
+    pub(super) fitness: f64,
+    pub(super) goal_rate: f64,
+    pub(super) steps: StepMeasures,
+    pub(super) memory_curve: Vec<f64>,
 }
 
 /// The test set at the headline noise, recording every step: fitness, per-step sensitivity

@@ -16,6 +16,9 @@
 //!   training ([`EvaluationRecipe`]), defaults = the paper's.
 //! - [`train`]: deep Q-learning of a population of networks in lockstep
 //!   ([`train_population`]); every network's result is that of training it alone.
+//! - [`device`]: the same training and evaluation on a device (GPU or its host emulation),
+//!   every network's episode loop in one device thread ([`train_population_on`],
+//!   [`evaluate_population_on`]), bit-identical to the CPU on the emulation.
 //! - [`evaluate`]: the noise and sparsity sweeps, input sensitivity and coherence, memory
 //!   ([`evaluate_population`]).
 //! - [`trial`]: greedy trials and the fitness of a trial ([`trial_fitness`]);
@@ -25,6 +28,7 @@
 //! The numerics (step, BPTT, Jacobians) are the kernel family [`wiring_kernels::prnn`].
 
 pub mod arch;
+pub mod device;
 pub mod engine;
 pub mod evaluate;
 pub mod network;
@@ -35,8 +39,9 @@ pub mod trial;
 
 pub use arch::PrnnPlan;
 pub use arch::{Architecture, ArchitectureError, N_ARCHITECTURES, PATHWAYS};
+pub use device::{evaluate_population_on, train_population_on};
 pub use evaluate::{evaluate_population, PrnnEvaluation, StepMeasures};
 pub use network::{clip_grad_norm, fan_in, init_bound, Prnn, PrnnAdam};
 pub use recipe::{EvaluationRecipe, QRecipe};
-pub use train::{train_population, train_population_on, TrainedPrnn};
+pub use train::{train_population, TrainedPrnn};
 pub use trial::trial_fitness;

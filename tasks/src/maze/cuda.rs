@@ -27,7 +27,7 @@
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use wiring_kernels::device::{Arg, Buf, Device, Launch};
+use wiring_kernels::device::{Arg, Buf, Device, Launch, BLOCK};
 use wiring_kernels::KernelError;
 
 use super::config::{MazeConfig, MazeKind};
@@ -413,6 +413,7 @@ pub fn generate_on<D: Device + ?Sized>(
         module: MODULE,
         kernel: "maze_generate",
         threads: streams,
+        block: BLOCK,
         args: &args,
     })?;
     let mazes = slots.download(dev, &cfg, count)?;
@@ -511,6 +512,7 @@ impl DeviceMazeSource {
             module: MODULE,
             kernel: "maze_source",
             threads: self.streams,
+            block: BLOCK,
             args: &args,
         })?;
         slots.download(dev, &self.cfg, count)

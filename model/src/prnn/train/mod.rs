@@ -6,11 +6,8 @@
 //! mazes, per-step streams, the curve) and runs checkpoints (`Trainer::checkpoint`) and
 //! episodes (`episode.rs`) over the [`PrnnEngine`] trait.
 
-mod device;
 mod episode;
 mod mazes;
-
-pub use device::train_population_on;
 
 use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::prnn::PrnnVariant;

@@ -1,7 +1,7 @@
 //! The agent on a device ([`agent_on`]): `maze.cuh`'s sensing, progress and moves at given
 //! cells, through the check kernel `maze_agent` of `kernels/cuda/maze.cu`.
 
-use wiring_kernels::device::{Arg, Buf, Device, Launch};
+use wiring_kernels::device::{Arg, Buf, Device, Launch, BLOCK};
 
 use super::{
     alloc, download, kernel_int, layout_code, slots_as_states, upload_states, DeviceMazeError,
@@ -158,6 +158,7 @@ pub fn agent_on<D: Device + ?Sized>(
         module: MODULE,
         kernel: "maze_agent",
         threads: streams,
+        block: BLOCK,
         args: &args,
     })?;
     let (x, progress, moves) = (

@@ -2,7 +2,7 @@
 //! Box–Muller pairs and ziggurat tables, through the check kernel `rng_draws` of
 //! `kernels/cuda/maze.cu`, to compare with `rand`'s.
 
-use wiring_kernels::device::{Arg, Device, Launch};
+use wiring_kernels::device::{Arg, Device, Launch, BLOCK};
 
 use super::{
     alloc, download, kernel_int, slots_as_doubles, slots_as_states, upload_states, DeviceMazeError,
@@ -70,6 +70,7 @@ pub fn rng_draws_on<D: Device + ?Sized>(
         module: MODULE,
         kernel: "rng_draws",
         threads: streams,
+        block: BLOCK,
         args: &args,
     })?;
     let below = download(dev, below)?;
