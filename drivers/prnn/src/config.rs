@@ -12,8 +12,9 @@
 //! [compute]
 //! kernel = "population"         # the pRNN kernel (wiring_kernels::prnn::PrnnVariant names)
 //! population = 8                # networks of one hidden size trained in lockstep per work unit
-//!                               # (at most 8 with the population kernel: one per SIMD lane)
-//! backend = "cpu"               # cpu | cuda (refused until the CUDA backend exists)
+//!                               # (at most 8 with the population kernel: one per SIMD lane;
+//!                               # CPU only: on a GPU all networks of one hidden size)
+//! backend = "cpu"               # cpu | cuda (a GPU: build with --features cuda)
 //! ```
 //!
 //! Every field but `version` is optional; the defaults are the paper's general-maze study.
@@ -215,11 +216,13 @@ pub struct ComputeConfig {
     #[serde(default, with = "kernel_name")]
     pub kernel: PrnnVariant,
     /// Pending networks of one hidden size trained together in lockstep as one work unit
-    /// (≥ 1; default 8). Work units run in parallel over the threads.
+    /// (≥ 1; default 8). Work units run in parallel over the threads. On the CPU only: with
+    /// `backend = "cuda"` a work unit is every pending network of one hidden size.
     #[serde(default = "default_population")]
     pub population: usize,
-    /// Where the networks are computed: `"cpu"` (default) or `"cuda"` (refused with one line
-    /// until this build has a CUDA backend). Part of the study's identity when not `"cpu"`.
+    /// Where the networks are computed: `"cpu"` (default) or `"cuda"` (GPU 0; refused with one
+    /// line by a build without the `cuda` feature or on a machine without a GPU). Part of the
+    /// study's identity when not `"cpu"`.
     #[serde(
         default,
         skip_serializing_if = "compute::is_cpu",

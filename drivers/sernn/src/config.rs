@@ -8,7 +8,7 @@
 //! [space]                   # grid = [5, 5, 4] (default) or coordinates = "units.csv" / [[x, y, z], …]
 //! [compute]
 //! rnn_kernel = "simd"       # reference | faer | simd
-//! backend = "cpu"           # cpu | cuda (refused until the CUDA backend exists)
+//! backend = "cpu"           # cpu | cuda (a GPU: build with --features cuda)
 //! [analysis]
 //! epoch = 9                 # the snapshot analysed
 //! min_accuracy = 0.9        # networks below this validation accuracy are "inaccurate"
@@ -163,8 +163,9 @@ pub struct ComputeConfig {
     /// RNN kernel: `reference` (scalar oracle), `faer` or `simd` (default).
     #[serde(default = "default_kernel", with = "kernel_name")]
     pub rnn_kernel: RnnVariant,
-    /// Where the networks are computed: `"cpu"` (default) or `"cuda"` (refused with one line
-    /// until this build has a CUDA backend). Part of the study's identity when not `"cpu"`.
+    /// Where the networks are computed: `"cpu"` (default) or `"cuda"` (GPU 0; refused with one
+    /// line by a build without the `cuda` feature or on a machine without a GPU). Part of the
+    /// study's identity when not `"cpu"`.
     #[serde(
         default,
         skip_serializing_if = "compute::is_cpu",
