@@ -13,7 +13,9 @@ when a source defines no kernel. The last lines are a table: kernel, arch, regis
 """
 
 import argparse
+import concurrent.futures
 import ctypes
+import os
 import pathlib
 import re
 import subprocess
@@ -86,6 +88,42 @@ def nvrtc_compile(lib, name, source, arch):
     return ptx.value.decode()
 
 
+def compile_one(lib, ptxas, out, src, text, kernels, arch):
+    """PTX of one source for one arch, assembled by ptxas: its kernels' register and spill
+    rows (exits on any error)."""
+    ptx = nvrtc_compile(lib, src.name, text, arch)
+    path = out / f"sm_{arch}" / (src.stem + ".ptx")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ptx)
+    done = subprocess.run(
+        [ptxas, f"-arch=sm_{arch}", "-v", str(path), "-o", "/dev/null"],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+        sys.exit(f"error: ptxas rejects {path}")
+    # ptxas -v: "Compiling entry function 'k' for 'sm_90'" then
+    # "... bytes spill stores, ... bytes spill loads" and "Used N registers".
+    rows, current = [], None
+    for line in done.stderr.splitlines():
+        m = re.search(r"Compiling entry function '(\w+)'", line)
+        if m:
+            current = {"kernel": m.group(1), "arch": arch}
+            rows.append(current)
+        m = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", line)
+        if m and current is not None:
+            current["spills"] = int(m.group(1)) + int(m.group(2))
+        m = re.search(r"Used (\d+) registers", line)
+        if m and current is not None:
+            current["registers"] = int(m.group(1))
+    found = {r["kernel"] for r in rows}
+    missing = [k for k in kernels if k not in found]
+    if missing:
+        sys.exit(f"error: ptxas reports no entry for {missing} in {path}")
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nvrtc", required=True)
@@ -97,44 +135,20 @@ def main():
     lib.nvrtcVersion(ctypes.byref(major), ctypes.byref(minor))
     print(f"NVRTC {major.value}.{minor.value}, {len(SOURCES)} sources, archs {', '.join(ARCHS)}")
     out = pathlib.Path(args.out)
-    rows, failed = [], False
     known = headers()
+    jobs = []
     for src in SOURCES:
         text = expand_includes(src.name, src.read_text(), known)
         kernels = re.findall(r'extern "C" __global__ void (\w+)\(', text)
         if not kernels:
             sys.exit(f"error: {src.name} defines no kernel")
-        for arch in ARCHS:
-            ptx = nvrtc_compile(lib, src.name, text, arch)
-            path = out / f"sm_{arch}" / (src.stem + ".ptx")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(ptx)
-            done = subprocess.run(
-                [args.ptxas, f"-arch=sm_{arch}", "-v", str(path), "-o", "/dev/null"],
-                capture_output=True,
-                text=True,
-            )
-            if done.returncode != 0:
-                print(done.stderr, file=sys.stderr)
-                sys.exit(f"error: ptxas rejects {path}")
-            # ptxas -v: "Compiling entry function 'k' for 'sm_90'" then
-            # "... bytes spill stores, ... bytes spill loads" and "Used N registers".
-            current = None
-            for line in done.stderr.splitlines():
-                m = re.search(r"Compiling entry function '(\w+)'", line)
-                if m:
-                    current = {"kernel": m.group(1), "arch": arch}
-                    rows.append(current)
-                m = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", line)
-                if m and current is not None:
-                    current["spills"] = int(m.group(1)) + int(m.group(2))
-                m = re.search(r"Used (\d+) registers", line)
-                if m and current is not None:
-                    current["registers"] = int(m.group(1))
-            found = {r["kernel"] for r in rows if r["arch"] == arch}
-            missing = [k for k in kernels if k not in found]
-            if missing:
-                sys.exit(f"error: ptxas reports no entry for {missing} in {path}")
+        jobs += [(src, text, kernels, arch) for arch in ARCHS]
+    # One (source, arch) per worker: NVRTC runs with the GIL released (ctypes) and ptxas is a
+    # process, so the machine's cores share the work (the pRNN kernels take most of it).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = list(pool.map(lambda job: compile_one(lib, args.ptxas, out, *job), jobs))
+    rows = [r for rs in results for r in rs]
+    failed = False
     print(f"{'kernel':<26} {'arch':>6} {'registers':>10} {'spill bytes':>12}")
     for r in sorted(rows, key=lambda r: (r["kernel"], r["arch"])):
         spills = r.get("spills", 0)
