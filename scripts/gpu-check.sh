@@ -3,7 +3,9 @@
 # carry the binaries, run everything there in one call, print a short table last.
 #
 #   scripts/gpu-check.sh build      # here: cargo builds with --features cuda and cuda-13
-#                                   # into gpu-bin/12 and gpu-bin/13
+#                                   # into gpu-bin/12 and gpu-bin/13, packed as
+#                                   # gpu-bin/bins.tar.xz (11 MB: the device tool carries
+#                                   # at most 64 MiB, and the two builds are 63 MB)
 #   scripts/gpu-check.sh run sernn  # there: seRNN GPU tests, benches, the full paper study
 #   scripts/gpu-check.sh run prnn   # there: pRNN and maze GPU tests, the tiny study on both
 #                                   # backends, the full general task
@@ -71,6 +73,8 @@ build() {
     # Bindings of CUDA 12.6 and of 13.0: `run` uses the first whose device opens.
     build_variant cuda 12
     build_variant cuda-13 13
+    tar -cJf gpu-bin/bins.tar.xz -C gpu-bin 12 13
+    rm -rf gpu-bin/12 gpu-bin/13
     du -sh gpu-bin
     echo "carry gpu-bin; on the GPU: bash scripts/gpu-check.sh run sernn (or prnn)"
 }
@@ -105,37 +109,41 @@ run() {
         | tee "$out/card.txt"
     libraries
     # The first build whose CUDA device opens: the tiny study end to end on the GPU.
+    # The carried archive, unpacked outside the working tree.
+    local root=/tmp/gpu-bin
+    rm -rf "$root" && mkdir -p "$root"
+    tar -xJf gpu-bin/bins.tar.xz -C "$root"
     local bin=""
     for v in 12 13; do
-        if ./gpu-bin/$v/sernn run tests/tiny/sernn.toml --backend cuda -o /tmp/probe-$v -q \
+        if $root/$v/sernn run tests/tiny/sernn.toml --backend cuda -o /tmp/probe-$v -q \
             >"/tmp/probe-$v.log" 2>&1; then
-            bin=gpu-bin/$v
+            bin=$root/$v
             break
         fi
         cat "/tmp/probe-$v.log"
     done
     if [ -z "$bin" ]; then
         echo "no build opened the GPU (see above); the tests below report why"
-        bin=gpu-bin/12
+        bin=$root/12
     fi
     local version=13.0
-    [ "$bin" = gpu-bin/12 ] && version=12.6
+    [ "$bin" = $root/12 ] && version=12.6
     echo "using $bin (bindings of CUDA $version)" | tee "$out/bindings.txt"
     if [ "$part" = prnn ]; then
         run_prnn "$bin" "$out"
         return
     fi
     local t0 status_kernels status_model
-    ./$bin/test-device --test-threads 1 --nocapture 2>&1 | tee "$out/test-kernels.log"
+    $bin/test-device --test-threads 1 --nocapture 2>&1 | tee "$out/test-kernels.log"
     status_kernels=${PIPESTATUS[0]}
-    ./$bin/test-device_engine --test-threads 1 --nocapture 2>&1 | tee "$out/test-model.log"
+    $bin/test-device_engine --test-threads 1 --nocapture 2>&1 | tee "$out/test-model.log"
     status_model=${PIPESTATUS[0]}
-    ./$bin/bench-backends --bench --warm-up-time 0.2 --measurement-time 1 \
+    $bin/bench-backends --bench --warm-up-time 0.2 --measurement-time 1 \
         "batch/(cpu|cuda)/se/(8|1001)|expm_adjoint/(cpu_taylor/64|cuda_taylor)|adam" \
         2>&1 | tee "$out/bench.log"
     t0=$(date +%s.%N)
     # At most 5 minutes, so that the table below is always printed within the call.
-    timeout 300 ./$bin/sernn run configs/sernn-paper.toml --backend cuda -o /tmp/paper -q \
+    timeout 300 $bin/sernn run configs/sernn-paper.toml --backend cuda -o /tmp/paper -q \
         2>&1 | tee "$out/paper.log"
     local status_paper=${PIPESTATUS[0]}
     local wall
@@ -186,14 +194,14 @@ PY
 # The pRNN half of `run` (build `$1`, logs into `$2`), its table last.
 run_prnn() {
     local bin=$1 out=$2 t0 wall
-    ./$bin/test-maze_device --test-threads 1 --nocapture 2>&1 | tee "$out/test-mazes.log"
+    $bin/test-maze_device --test-threads 1 --nocapture 2>&1 | tee "$out/test-mazes.log"
     local status_mazes=${PIPESTATUS[0]}
-    ./$bin/test-prnn_device --test-threads 1 --nocapture 2>&1 | tee "$out/test-prnn.log"
+    $bin/test-prnn_device --test-threads 1 --nocapture 2>&1 | tee "$out/test-prnn.log"
     local status_prnn=${PIPESTATUS[0]}
     # The tiny study on both backends: every record's arrays equal.
     rm -rf /tmp/tiny-cpu /tmp/tiny-gpu
-    ./$bin/prnn run tests/tiny/prnn.toml -o /tmp/tiny-cpu -q >/dev/null 2>&1
-    ./$bin/prnn run tests/tiny/prnn.toml --backend cuda -o /tmp/tiny-gpu -q \
+    $bin/prnn run tests/tiny/prnn.toml -o /tmp/tiny-cpu -q >/dev/null 2>&1
+    $bin/prnn run tests/tiny/prnn.toml --backend cuda -o /tmp/tiny-gpu -q \
         >"$out/tiny.log" 2>&1
     local tiny_same=0 tiny_all=0 f
     for f in /tmp/tiny-cpu/networks/*/arrays.npz; do
@@ -202,7 +210,7 @@ run_prnn() {
             && tiny_same=$((tiny_same + 1))
     done
     t0=$(date +%s.%N)
-    timeout 300 ./$bin/prnn run configs/prnn-general.toml --backend cuda -o /tmp/general -q \
+    timeout 300 $bin/prnn run configs/prnn-general.toml --backend cuda -o /tmp/general -q \
         2>&1 | tee "$out/general.log"
     local status_general=${PIPESTATUS[0]}
     wall=$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')")
