@@ -54,9 +54,39 @@ pub enum RunDirError {
         network_dir: PathBuf,
         problem: String,
     },
+    /// Another live process runs this shard, or one sharing networks with it
+    /// ([`crate::lock`]).
+    #[error("{}", busy_message(.path, *.mine, *.theirs, .holder))]
+    Busy {
+        /// The holder's lock file.
+        path: PathBuf,
+        mine: crate::shard::Shard,
+        theirs: crate::shard::Shard,
+        /// The holder's line: pid, host, start and command.
+        holder: String,
+    },
     /// A network was about to be written where a finished one already is.
     #[error("{}: already holds a finished network; refusing to overwrite it", .path.display())]
     AlreadyFinished { path: PathBuf },
+}
+
+/// [`RunDirError::Busy`]'s one line.
+fn busy_message(
+    path: &Path,
+    mine: crate::shard::Shard,
+    theirs: crate::shard::Shard,
+    holder: &str,
+) -> String {
+    let whom = if mine == theirs {
+        format!("{holder} is running this shard")
+    } else {
+        format!("{holder} runs shard {theirs}, which shares networks with it")
+    };
+    format!(
+        "{}: cannot run shard {mine}: {whom}; wait for it to finish or stop it (its lock is \
+         released when it ends, however it ends), or use another --out directory",
+        path.display()
+    )
 }
 
 fn io_err<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> RunDirError + 'a {

@@ -9,8 +9,10 @@
 //! 1. refuse a backend this build cannot run (before touching the directory); create the
 //!    directory, store the resolved config or refuse a directory holding another
 //!    study ([`RunDirError::DifferentStudy`]);
-//! 2. remove the half-written networks of the shard, check every finished record (one that
-//!    fails the check stops the run: it is never retrained over silently);
+//! 2. claim the shard ([`crate::lock`]: a second process on the same or an overlapping shard
+//!    refuses, naming the holder; the claim ends with the process, however it ends); remove
+//!    the half-written networks of the shard, check every finished record (one that fails the
+//!    check stops the run: it is never retrained over silently);
 //! 3. append a session to the shard's manifest, train the pending networks' work units in
 //!    parallel (each unit on one thread), count and time them, rewrite the session;
 //! 4. fail with one line naming the failed networks (the others are saved), or merge when the
@@ -165,6 +167,9 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
     let dir = RunDir::create(&opts.out)?;
     adopt_study(&dir, study)?;
     dir.create_networks_dir()?;
+    // Held to the end of the run: no other process trains, or removes the half-written files
+    // of, these networks meanwhile.
+    let _lock = crate::lock::claim(dir.root(), opts.shard, &opts.command)?;
     let hash = study.config_hash();
 
     let partial_removed = dir.remove_partials(|id| opts.shard.contains(id))?;
