@@ -20,6 +20,7 @@
 pub mod prnn;
 pub mod rng;
 pub mod sernn;
+pub mod stop;
 
 /// What the model refuses.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -37,6 +38,9 @@ pub enum ModelError {
     /// A maze config or batch was refused.
     #[error(transparent)]
     Maze(#[from] wiring_tasks::maze::MazeError),
+    /// Training stopped on request (a SIGTERM or SIGINT: [`stop`]).
+    #[error("{what} stopped on request (SIGTERM or SIGINT)")]
+    Interrupted { what: &'static str },
     /// A maze config the device kernels cannot hold.
     #[error(transparent)]
     DeviceMaze(#[from] wiring_tasks::maze::cuda::DeviceMazeError),

@@ -132,6 +132,9 @@ impl StudyDriver for Study {
     fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
         merge(root)
     }
+    fn request_stop() {
+        wiring_model::stop::request();
+    }
 }
 
 /// The pending networks as work units: grouped by hidden size (larger first), chunks of at

@@ -7,6 +7,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`study`] | start here: [`StudyDriver`] and the run loop — resume, shard, parallel work units, manifest, merge |
+//! | [`interrupt`] | SIGTERM / SIGINT: stop at the next check, save what is finished, record it, resume next time |
 //! | [`lock`] | which process runs which shard of a run directory: a claim the kernel releases when the process ends |
 //! | [`run_dir`] | the run directory: config claimed once, networks committed atomically, partials removed, records read and checked ([`run_dir::NetworkRecord`]) |
 //! | [`config_file`] | loading a versioned TOML config with one-line errors naming file and field; the config hash |
@@ -24,6 +25,7 @@
 pub mod cli;
 pub mod compute;
 pub mod config_file;
+pub mod interrupt;
 pub mod lock;
 pub mod machine;
 pub mod manifest;

@@ -36,6 +36,10 @@ pub struct Session {
     /// RFC 3339 UTC; `null` while running or when the session was interrupted.
     pub finished: Option<String>,
     pub wall_seconds: Option<f64>,
+    /// The signal that stopped the session early (`"SIGTERM"`, `"SIGINT"`); absent when it
+    /// ran to its end ([`crate::interrupt`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
     pub networks: NetworkCounts,
     /// Networks trained per wall-clock second.
     pub networks_per_second: Option<f64>,

@@ -44,6 +44,11 @@ impl Progress {
 
     /// One network failed.
     pub fn network_failed(&self, id: u64, error: &str) {
+        // After SIGTERM / SIGINT the stopped networks are not failures: the run's last line
+        // counts them.
+        if crate::interrupt::received().is_some() {
+            return;
+        }
         if let Some(bar) = &self.bar {
             bar.suspend(|| tracing::error!("network {id} failed: {error}"));
             bar.inc(1);

@@ -14,9 +14,11 @@
 //!    the half-written networks of the shard, check every finished record (one that fails the
 //!    check stops the run: it is never retrained over silently);
 //! 3. append a session to the shard's manifest, train the pending networks' work units in
-//!    parallel (each unit on one thread), count and time them, rewrite the session;
-//! 4. fail with one line naming the failed networks (the others are saved), or merge when the
-//!    run is unsharded.
+//!    parallel (each unit on one thread), count and time them, rewrite the session; after
+//!    SIGTERM / SIGINT ([`crate::interrupt`]) no unit starts, running ones stop at their next
+//!    check unsaved, and the session records the signal;
+//! 4. fail with one line naming the failed networks (the others are saved) or the signal that
+//!    stopped the run, or merge when the run is unsharded.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -156,7 +158,13 @@ pub trait StudyDriver: Sized + Sync {
     ) -> Vec<(u64, Result<Work, String>)>;
     /// Builds the study table and report of the run directory at `root`.
     fn merge(root: &Path) -> anyhow::Result<MergeSummary>;
+    /// Asks the study's training loops to stop (called from the SIGTERM / SIGINT handler:
+    /// must be async-signal-safe, e.g. one atomic store; [`crate::interrupt`]).
+    fn request_stop();
 }
+
+/// What a network that no work unit started gets after SIGTERM / SIGINT.
+const NOT_STARTED: &str = "not started: the run was asked to stop";
 
 /// Trains the networks of `opts.shard` of `study` that are not finished yet into `opts.out`,
 /// then (unsharded) merges. See the module docs.
@@ -164,6 +172,7 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
     let start = Instant::now();
     let _span = tracing::info_span!("run", shard = %opts.shard).entered();
     let device = crate::compute::check(study.backend(), study.backends(), S::KIND, study.source())?;
+    crate::interrupt::install(S::request_stop).context("cannot install the signal handlers")?;
     let dir = RunDir::create(&opts.out)?;
     adopt_study(&dir, study)?;
     dir.create_networks_dir()?;
@@ -216,6 +225,7 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         started: machine::now_rfc3339(),
         finished: None,
         wall_seconds: None,
+        interrupted: None,
         networks: counts,
         networks_per_second: None,
         total_gflop: 0.0,
@@ -251,12 +261,22 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
             units
                 .par_iter()
                 .with_max_len(1)
-                .flat_map_iter(|unit| study.train_unit(&dir, unit, &progress))
+                .flat_map_iter(|unit| {
+                    // After SIGTERM / SIGINT no unit starts.
+                    if crate::interrupt::received().is_some() {
+                        return unit
+                            .iter()
+                            .map(|n| (S::id(n), Err(NOT_STARTED.into())))
+                            .collect();
+                    }
+                    study.train_unit(&dir, unit, &progress)
+                })
                 .collect()
         })
     });
     progress.finish();
 
+    let interrupted = crate::interrupt::received();
     let failed: Vec<(u64, String)> = results
         .iter()
         .filter_map(|(id, r)| r.as_ref().err().map(|e| (*id, e.clone())))
@@ -276,6 +296,7 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         let gflop = work.flops as f64 * 1e-9;
         let per_second = |x: f64| (wall > 0.0).then(|| x / wall);
         session.finished = Some(machine::now_rfc3339());
+        session.interrupted = interrupted.map(String::from);
         session.wall_seconds = Some(wall);
         session.networks = counts;
         session.networks_per_second = per_second(counts.trained as f64);
@@ -293,6 +314,14 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
     }
     manifest::save(&manifest_path, &manifest)?;
 
+    if let Some(signal) = interrupted {
+        bail!(
+            "stopped by {signal}: {} network(s) trained and saved by this run, {} not trained \
+             (none half-saved); run the same command again to resume",
+            counts.trained,
+            failed.len()
+        );
+    }
     if let Some((id, first)) = failed.first() {
         bail!(
             "{} network(s) failed and have no record ({}); first, network {id}: {first}; the others are saved, rerun to retry",

@@ -138,6 +138,9 @@ impl StudyDriver for Study {
     fn merge(root: &Path) -> anyhow::Result<MergeSummary> {
         merge(root)
     }
+    fn request_stop() {
+        wiring_model::stop::request();
+    }
 }
 
 /// Trains one network and commits its files; returns its flops and a one-line summary.

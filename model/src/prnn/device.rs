@@ -153,8 +153,13 @@ fn train_span<D: Device + ?Sized>(
     to: usize,
 ) -> Result<(), ModelError> {
     let _s = tracing::debug_span!("device_episodes", from, to).entered();
-    let epsilons: Vec<f32> = (from..to).map(|e| recipe.exploration(e) as f32).collect();
-    population.train(dev, from, &epsilons)?;
+    // At most 1 000 episodes a launch, the stop request checked between launches.
+    for start in (from..to).step_by(1000) {
+        crate::stop::check("pRNN training on the device")?;
+        let end = (start + 1000).min(to);
+        let epsilons: Vec<f32> = (start..end).map(|e| recipe.exploration(e) as f32).collect();
+        population.train(dev, start, &epsilons)?;
+    }
     let failures = population.failures(dev)?;
     let first = failures
         .iter()

@@ -206,6 +206,7 @@ pub fn train_population(
 
     let mut adam_t = 0u64;
     for epoch in 1..=recipe.epochs {
+        crate::stop::check("seRNN training")?;
         let _epoch_span = tracing::debug_span!("epoch", epoch).entered();
         let mut sums = vec![(0.0f64, 0.0f64, 0usize, 0usize, 0usize); p];
         for (batch_index, start) in (0..recipe.n_train).step_by(batch).enumerate() {

@@ -155,6 +155,7 @@ impl EngineBody<Vec<TrainedPrnn>> for Training<'_, '_> {
                 next_checkpoint += 1;
             }
             if episode % 1000 == 0 && episode > 0 {
+                crate::stop::check("pRNN training")?;
                 on_progress(episode);
             }
             trainer.episode(engine, episode)?;

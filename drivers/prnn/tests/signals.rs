@@ -1,0 +1,128 @@
+//! SIGTERM (what a scheduler sends before a kill) and SIGINT (Ctrl-C) stop a run at its next
+//! check: the networks already committed stay, none is committed half-trained, the manifest
+//! records the signal, the run ends with one line; the next run resumes, and the study it
+//! finishes is the uninterrupted one, record for record.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// Three networks trained one after another, about two seconds each.
+const STUDY: &str = "version = 1\nname = \"signals\"\nseed = 3\n\
+architectures = [\"ff\", 128, \"0100000\"]\nseeds_per_architecture = 1\n[training]\n\
+episodes = 60000\ntest_mazes = 20\ncurve_points = 10\nmaze_batch = 50\n[evaluation]\n\
+noise_levels = [0.0, 0.05]\n[compute]\npopulation = 1\n";
+
+fn start(config: &Path, out: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_prnn"))
+        .args(["run", "-q", "-j", "1", "--out"])
+        .arg(out)
+        .arg(config)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finished(out: &Path) -> usize {
+    fs::read_dir(out.join("networks")).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| !e.file_name().to_string_lossy().contains(".partial"))
+            .count()
+    })
+}
+
+/// Sends `signal` once `out` holds `after` finished networks; returns the run's stderr and
+/// how long it took to end after the signal.
+fn interrupt(config: &Path, out: &Path, signal: &str, after: usize) -> (String, Duration) {
+    let mut child = start(config, out);
+    let t0 = Instant::now();
+    while finished(out) < after {
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "no network finished"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended too soon"
+        );
+        sleep(Duration::from_millis(10));
+    }
+    let sent = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let t1 = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    let took = t1.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    (stderr, took)
+}
+
+fn table(out: &Path) -> Vec<String> {
+    let text = fs::read_to_string(out.join("study.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    text.lines()
+        .map(|l| {
+            l.split(',')
+                .zip(&header)
+                .filter(|(_, h)| !h.ends_with("_seconds"))
+                .map(|(v, _)| v)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
+}
+
+#[test]
+fn sigterm_and_sigint_stop_a_run_that_then_resumes_to_the_same_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("signals.toml");
+    fs::write(&config, STUDY).unwrap();
+    let (whole, out) = (tmp.path().join("whole"), tmp.path().join("stopped"));
+    let done = start(&config, &whole).wait_with_output().unwrap();
+    assert!(done.status.success());
+
+    for (signal, name, after) in [("-TERM", "SIGTERM", 1), ("-INT", "SIGINT", 2)] {
+        let (stderr, took) = interrupt(&config, &out, signal, after);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("stopped by {name}")) && stderr.contains("resume"),
+            "{stderr}"
+        );
+        println!("{name}: the run ended {took:?} after the signal");
+        assert!(took < Duration::from_secs(30), "{name}: {took:?}");
+        let n = finished(&out);
+        assert!(n >= after && n < 3, "{name}: {n} networks finished");
+        let manifest: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+        let session = manifest["sessions"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(session["interrupted"], name, "{session}");
+    }
+    // The next run resumes and finishes the study the uninterrupted run made.
+    let resumed = start(&config, &out).wait_with_output().unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(table(&whole), table(&out));
+    for id in 0..3 {
+        let arrays = |root: &Path| fs::read(root.join(format!("networks/{id}/arrays.npz")));
+        assert_eq!(
+            arrays(&whole).unwrap(),
+            arrays(&out).unwrap(),
+            "network {id}"
+        );
+    }
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert_eq!(manifest.matches("\"interrupted\"").count(), 2, "{manifest}");
+}
