@@ -1,7 +1,9 @@
 //! SIGTERM (what a scheduler sends before a kill) and SIGINT (Ctrl-C) stop a run at its next
 //! check: the networks already committed stay, none is committed half-trained, the manifest
 //! records the signal, the run ends with one line; the next run resumes, and the study it
-//! finishes is the uninterrupted one, record for record.
+//! finishes is the uninterrupted one, record for record. The same holds after SIGKILL at
+//! arbitrary points (a node failure, a scheduler out of patience), where nothing can run on
+//! the way out.
 
 use std::fs;
 use std::path::Path;
@@ -125,4 +127,61 @@ fn sigterm_and_sigint_stop_a_run_that_then_resumes_to_the_same_study() {
     }
     let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
     assert_eq!(manifest.matches("\"interrupted\"").count(), 2, "{manifest}");
+}
+
+#[test]
+fn sigkill_at_arbitrary_points_then_resuming_gives_the_same_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("signals.toml");
+    fs::write(&config, STUDY).unwrap();
+    let (whole, out) = (tmp.path().join("whole"), tmp.path().join("killed"));
+    assert!(start(&config, &whole)
+        .wait_with_output()
+        .unwrap()
+        .status
+        .success());
+    // Kill points spread over a run (before the directory exists, mid-network, around
+    // commits), from a fixed sequence so that a failure reproduces.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut kills = 0;
+    for _ in 0..6 {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let at = Duration::from_millis(5 + (x >> 33) % 5000);
+        let mut child = start(&config, &out);
+        sleep(at);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+        println!("killed at {at:?}: {} network(s) finished", finished(&out));
+    }
+    assert!(
+        kills >= 3,
+        "the study finished before most kill points; lengthen it"
+    );
+    let resumed = start(&config, &out).wait_with_output().unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(table(&whole), table(&out));
+    for id in 0..3 {
+        let arrays = |root: &Path| fs::read(root.join(format!("networks/{id}/arrays.npz")));
+        assert_eq!(
+            arrays(&whole).unwrap(),
+            arrays(&out).unwrap(),
+            "network {id}"
+        );
+    }
+    let left: Vec<_> = fs::read_dir(out.join("networks"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".partial"))
+        .collect();
+    assert!(left.is_empty(), "half-written networks left: {left:?}");
 }
