@@ -1,7 +1,8 @@
 //! The run directory is one machine for both studies: whatever the study, its results do not
 //! depend on threads, shards, populations or interruption, finished work is never rewritten,
-//! and another study's directory and corrupt records are refused with one-line errors that
-//! change nothing. Each behaviour is written once over [`StudyDriver`] (the shared run loop of
+//! another study's directory is refused with a one-line error that changes nothing, and
+//! finished networks whose files are corrupt, truncated or missing are set aside (kept) and
+//! trained again to the same results. Each behaviour is written once over [`StudyDriver`] (the shared run loop of
 //! `wiring-run`) and run on a tiny seRNN study (8 units, 2 epochs, 4 networks) and a tiny pRNN
 //! study (4 architectures × 2 seeds, 300 episodes, populations of 3).
 
@@ -146,7 +147,7 @@ fn an_interrupted_run_resumes_to_the_same_results_without_rewriting<S: Tiny>() {
     assert_eq!(manifest["sessions"].as_array().unwrap().len(), 2);
 }
 
-fn another_study_and_corrupt_records_are_refused<S: Tiny>() {
+fn another_study_is_refused_and_corrupt_records_are_trained_again<S: Tiny>() {
     let tmp = tempfile::tempdir().unwrap();
     let study = S::open(&write_config(S::TOML, tmp.path()));
     let run_dir = tmp.path().join("run");
@@ -175,25 +176,43 @@ fn another_study_and_corrupt_records_are_refused<S: Tiny>() {
         "the refused run changed the directory"
     );
 
+    // Finished networks whose files fail their check: a truncated record, a truncated arrays
+    // file, a deleted record. Merge refuses, naming the file; a run moves each aside whole
+    // (nothing lost), trains it again, and the study is the same.
+    let table_before = table::<S>(&run_dir);
     let record = run_dir.join("networks/1/record.json");
     fs::write(&record, "{ \"format\": ").unwrap();
-    let before = snapshot(&run_dir.join("networks"));
-    let err = format!(
-        "{:#}",
-        study::run(&study, &opts(&run_dir, 2, Shard::ALL)).unwrap_err()
-    );
-    assert!(!err.contains('\n'), "{err}");
+    let arrays = fs::read_dir(run_dir.join("networks/2"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "npz"))
+        .unwrap();
+    let bytes = fs::read(&arrays).unwrap();
+    fs::write(&arrays, &bytes[..bytes.len() - 1]).unwrap();
+    fs::remove_file(run_dir.join("networks/3/record.json")).unwrap();
+    let err = format!("{:#}", S::merge(&run_dir).unwrap_err());
     assert!(
-        err.contains(&record.display().to_string()) && err.contains("delete"),
+        err.contains(&record.display().to_string()) && !err.contains('\n'),
         "{err}"
     );
+    let summary = run(&study, &run_dir, 2, Shard::ALL);
+    assert_eq!(summary.counts.corrupt_set_aside, 3);
+    assert_eq!(summary.counts.trained, 3);
+    assert_eq!(table_before, table::<S>(&run_dir));
+    let aside: Vec<String> = fs::read_dir(run_dir.join("networks"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 3, "{aside:?}");
+    let kept = aside.iter().find(|n| n.starts_with("1.")).unwrap();
     assert_eq!(
-        before,
-        snapshot(&run_dir.join("networks")),
-        "the corrupt record was touched"
+        fs::read_to_string(run_dir.join("networks").join(kept).join("record.json")).unwrap(),
+        "{ \"format\": ",
+        "the corrupt record is kept as it was"
     );
-    let err = format!("{:#}", S::merge(&run_dir).unwrap_err());
-    assert!(err.contains(&record.display().to_string()), "{err}");
 }
 
 macro_rules! for_both_studies {
@@ -210,5 +229,5 @@ macro_rules! for_both_studies {
 for_both_studies!(
     threads_and_shards_give_identical_results,
     an_interrupted_run_resumes_to_the_same_results_without_rewriting,
-    another_study_and_corrupt_records_are_refused,
+    another_study_is_refused_and_corrupt_records_are_trained_again,
 );

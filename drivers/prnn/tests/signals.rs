@@ -140,15 +140,16 @@ fn sigkill_at_arbitrary_points_then_resuming_gives_the_same_study() {
         .unwrap()
         .status
         .success());
-    // Kill points spread over a run (before the directory exists, mid-network, around
-    // commits), from a fixed sequence so that a failure reproduces.
+    // Kill points spread over the first 1.5 s of a run (before the directory exists,
+    // mid-network, around the first commit), from a fixed sequence so that a failure
+    // reproduces.
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut kills = 0;
     for _ in 0..6 {
         x = x
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        let at = Duration::from_millis(5 + (x >> 33) % 5000);
+        let at = Duration::from_millis(5 + (x >> 33) % 1500);
         let mut child = start(&config, &out);
         sleep(at);
         if child.try_wait().unwrap().is_none() {

@@ -124,6 +124,10 @@ pub struct NetworkCounts {
     pub skipped: usize,
     /// Half-written networks found and removed (trained again).
     pub partial_removed: usize,
+    /// Finished networks whose files failed their check (truncated, corrupt, missing): set
+    /// aside as `networks/<id>.corrupt-<host>-<pid>` and trained again.
+    #[serde(default)]
+    pub corrupt_set_aside: usize,
     /// Trained and written by this session.
     pub trained: usize,
     /// Failed in this session (no record written).

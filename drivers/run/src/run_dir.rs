@@ -6,6 +6,8 @@
 //! DIR/manifest.json               sessions of the unsharded run (manifest-shard-i-of-n.json per shard)
 //! DIR/networks/<id>/…             one finished network (files written by the study)
 //! DIR/networks/<id>.<tag>.partial a network being written; never trusted, removed on resume
+//! DIR/networks/<id>.corrupt-<tag> a finished network whose files failed their check, set aside
+//!                                 by a run, which trained it again
 //! DIR/study.csv, DIR/report.html, DIR/figures/*.csv   regenerated from the records by merge
 //! ```
 //!
@@ -45,7 +47,7 @@ pub enum RunDirError {
     },
     /// A finished network's files cannot be trusted.
     #[error(
-        "{}: {problem}; delete {} to train that network again",
+        "{}: {problem}; `run` sets {} aside and trains that network again",
         .path.display(),
         .network_dir.display()
     )]
@@ -205,6 +207,18 @@ impl RunDir {
             }
         }
         Ok(ids)
+    }
+
+    /// Moves the finished network `id`'s directory aside, to
+    /// `networks/<id>.corrupt-<host>-<pid>` (kept for inspection, never read again), so that
+    /// the network is trained anew. Returns where it went.
+    pub fn set_aside(&self, id: u64) -> Result<PathBuf, RunDirError> {
+        let from = self.network_dir(id);
+        let to = self
+            .networks_dir()
+            .join(format!("{id}.corrupt-{}", unique_tag()));
+        fs::rename(&from, &to).map_err(io_err(&from, "move aside"))?;
+        Ok(to)
     }
 
     /// Removes the half-written network directories (`networks/<id>.<tag>.partial`) whose id

@@ -12,7 +12,9 @@
 //! 2. claim the shard ([`crate::lock`]: a second process on the same or an overlapping shard
 //!    refuses, naming the holder; the claim ends with the process, however it ends); remove
 //!    the half-written networks of the shard, check every finished record (one that fails the
-//!    check stops the run: it is never retrained over silently);
+//!    check — truncated, corrupt or missing files — is moved aside whole to
+//!    `networks/<id>.corrupt-…`, with a one-line warning, and trained again: nothing is lost,
+//!    nothing untrusted is read; a record of a network the study does not have stops the run);
 //! 3. append a session to the shard's manifest, train the pending networks' work units in
 //!    parallel (each unit on one thread), count and time them, rewrite the session; after
 //!    SIGTERM / SIGINT ([`crate::interrupt`]) no unit starts, running ones stop at their next
@@ -189,7 +191,8 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
             id_ranges(&partial_removed)
         );
     }
-    let finished = check_finished(&dir, study, &hash, |id| opts.shard.contains(id))?;
+    let (finished, corrupt_set_aside) =
+        check_finished(&dir, study, &hash, |id| opts.shard.contains(id))?;
     let in_shard: Vec<&S::Network> = study
         .networks()
         .iter()
@@ -211,6 +214,7 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         in_shard: in_shard.len(),
         skipped: in_shard.len() - pending.len(),
         partial_removed: partial_removed.len(),
+        corrupt_set_aside,
         ..NetworkCounts::default()
     };
     let manifest_path = manifest::manifest_path(dir.root(), opts.shard);
@@ -367,19 +371,40 @@ fn adopt_study<S: StudyDriver>(dir: &RunDir, study: &S) -> anyhow::Result<()> {
     }
 }
 
-/// Ids of the finished networks that `mine` accepts, each record checked.
+/// Ids of the finished networks that `mine` accepts, each record checked, and how many failed
+/// their check and were set aside to train again (each with a warning).
 fn check_finished<S: StudyDriver>(
     dir: &RunDir,
     study: &S,
     hash: &str,
     mine: impl Fn(u64) -> bool,
-) -> anyhow::Result<BTreeSet<u64>> {
+) -> anyhow::Result<(BTreeSet<u64>, usize)> {
     let mut ids = dir.finished_ids()?;
     ids.retain(|id| mine(*id));
+    let mut set_aside = Vec::new();
     for &id in &ids {
-        study.read_checked(dir, hash, id)?;
+        match study.read_checked(dir, hash, id) {
+            Ok(_) => {}
+            // A network of the study whose files fail their check: nothing of it is trusted
+            // or lost; it is moved aside and trained again.
+            Err(RunDirError::CorruptRecord { path, problem, .. })
+                if id < study.networks().len() as u64 =>
+            {
+                let aside = dir.set_aside(id)?;
+                tracing::warn!(
+                    "{}: {problem}; moved network {id} to {} and training it again",
+                    path.display(),
+                    aside.display()
+                );
+                set_aside.push(id);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    Ok(ids)
+    for id in &set_aside {
+        ids.remove(id);
+    }
+    Ok((ids, set_aside.len()))
 }
 
 /// The error for a record in `networks/<id>` of a study that has no network `id`.
