@@ -1,0 +1,126 @@
+//! A disk that fills up while a run writes: the run ends with an error naming the file and
+//! the cause, every network saved before it stays intact, and the next run, given space,
+//! completes the same study. The disk is a small tmpfs mounted for the test, which needs root
+//! (CI runs as root); elsewhere the test says why it skipped.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const TINY: &str = include_str!("../../../tests/tiny/prnn.toml");
+
+/// A tmpfs mounted at `path` for as long as it lives.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(path: &Path, size: &str) -> Result<Self, String> {
+        fs::create_dir_all(path).map_err(|e| e.to_string())?;
+        let done = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !done.status.success() {
+            return Err(String::from_utf8_lossy(&done.stderr).trim().to_string());
+        }
+        Ok(Self(path.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let done = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(done.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn prnn(config: &Path, out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prnn"))
+        .args(["run", "-q", "-j", "1", "--out"])
+        .arg(out)
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
+fn table(out: &Path) -> Vec<String> {
+    let text = fs::read_to_string(out.join("study.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    text.lines()
+        .map(|l| {
+            l.split(',')
+                .zip(&header)
+                .filter(|(_, h)| !h.ends_with("_seconds"))
+                .map(|(v, _)| v)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
+}
+
+#[test]
+fn a_full_disk_fails_cleanly_and_the_next_run_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("tiny.toml");
+    fs::write(&config, TINY).unwrap();
+    // Room for the config, a manifest and a few of the 8 networks (about 60 KB each).
+    let disk = match Tmpfs::mount(&tmp.path().join("disk"), "200k") {
+        Ok(d) => d,
+        Err(why) => {
+            println!("skipped: cannot mount a tmpfs here ({why})");
+            return;
+        }
+    };
+    let out = disk.0.join("run");
+    let full = prnn(&config, &out);
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert_eq!(full.status.code(), Some(1), "{stderr}");
+    let last = stderr.trim_end().lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("error: ")
+            && last.contains("No space left on device")
+            && last.contains("the others are saved"),
+        "{stderr}"
+    );
+    let saved: Vec<String> = fs::read_dir(out.join("networks"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.parse::<u64>().is_ok())
+        .collect();
+    assert!(
+        !saved.is_empty() && saved.len() < 8,
+        "the disk should hold some networks, not all: {saved:?}"
+    );
+
+    // With space, the next run completes: the saved networks pass their check (none set
+    // aside), the others are trained, and the study is the one an undisturbed run makes.
+    disk.resize("8m");
+    let done = prnn(&config, &out);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let session = manifest["sessions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(session["networks"]["corrupt_set_aside"], 0, "{session}");
+    assert_eq!(session["networks"]["skipped"], saved.len(), "{session}");
+    let reference = tmp.path().join("reference");
+    assert!(prnn(&config, &reference).status.success());
+    assert_eq!(table(&reference), table(&out));
+}
