@@ -1,5 +1,5 @@
 //! The whole CUDA path of the pRNN study — `--backend cuda`, one device population per hidden
-//! size, every network's Q-learning loop on the device, evaluation on the CPU, records, table,
+//! size, every network's Q-learning loop and measures on the device, records, table,
 //! manifest — on the emulated device (`WIRING_DEVICE=emulated`: the same kernel sources
 //! compiled for the host), against the same study on the CPU. The device kernels repeat the
 //! CPU's operations in its order, so the two are equal: every record's arrays byte for byte,
@@ -9,6 +9,11 @@
 use std::fs;
 use std::path::Path;
 use std::process::Command;
+
+use wiring_run::testing::table_without;
+
+/// The timing columns of `study.csv`.
+const TIMING: &[&str] = &["train_seconds", "evaluate_seconds"];
 
 const TINY: &str = include_str!("../../../tests/tiny/prnn.toml");
 
@@ -27,24 +32,6 @@ fn run(config: &Path, out: &Path, cuda: bool) {
     );
 }
 
-/// `study.csv` without its timing columns.
-fn table(dir: &Path) -> Vec<String> {
-    let text = fs::read_to_string(dir.join("study.csv")).expect("study.csv");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let keep: Vec<bool> = header.iter().map(|h| !h.ends_with("_seconds")).collect();
-    text.lines()
-        .map(|l| {
-            l.split(',')
-                .zip(&keep)
-                .filter(|(_, &k)| k)
-                .map(|(v, _)| v)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect()
-}
-
 #[test]
 fn a_study_on_the_emulated_gpu_equals_the_cpu() {
     let tmp = tempfile::tempdir().unwrap();
@@ -53,8 +40,8 @@ fn a_study_on_the_emulated_gpu_equals_the_cpu() {
     let (cpu, gpu) = (tmp.path().join("cpu"), tmp.path().join("gpu"));
     run(&config, &cpu, false);
     run(&config, &gpu, true);
-    let (a, b) = (table(&cpu), table(&gpu));
-    assert_eq!(a.len(), 9, "a header and 8 networks");
+    let (a, b) = (table_without(&cpu, TIMING), table_without(&gpu, TIMING));
+    assert_eq!(a.lines().count(), 9, "a header and 8 networks");
     assert_eq!(a, b, "study.csv (timing aside)");
     let networks = cpu.join("networks");
     let mut compared = 0;

@@ -11,7 +11,12 @@ use std::process::{Child, Command};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use wiring_run::testing::table_without;
+
 /// Three networks trained one after another, about two seconds each.
+/// The timing columns of `study.csv`.
+const TIMING: &[&str] = &["train_seconds", "evaluate_seconds"];
+
 const STUDY: &str = "version = 1\nname = \"signals\"\nseed = 3\n\
 architectures = [\"ff\", 128, \"0100000\"]\nseeds_per_architecture = 1\n[training]\n\
 episodes = 60000\ntest_mazes = 20\ncurve_points = 10\nmaze_batch = 50\n[evaluation]\n\
@@ -64,21 +69,6 @@ fn interrupt(config: &Path, out: &Path, signal: &str, after: usize) -> (String, 
     (stderr, took)
 }
 
-fn table(out: &Path) -> Vec<String> {
-    let text = fs::read_to_string(out.join("study.csv")).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    text.lines()
-        .map(|l| {
-            l.split(',')
-                .zip(&header)
-                .filter(|(_, h)| !h.ends_with("_seconds"))
-                .map(|(v, _)| v)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect()
-}
-
 #[test]
 fn sigterm_and_sigint_stop_a_run_that_then_resumes_to_the_same_study() {
     let tmp = tempfile::tempdir().unwrap();
@@ -116,7 +106,7 @@ fn sigterm_and_sigint_stop_a_run_that_then_resumes_to_the_same_study() {
         "{}",
         String::from_utf8_lossy(&resumed.stderr)
     );
-    assert_eq!(table(&whole), table(&out));
+    assert_eq!(table_without(&whole, TIMING), table_without(&out, TIMING));
     for id in 0..3 {
         let arrays = |root: &Path| fs::read(root.join(format!("networks/{id}/arrays.npz")));
         assert_eq!(
@@ -169,7 +159,7 @@ fn sigkill_at_arbitrary_points_then_resuming_gives_the_same_study() {
         "{}",
         String::from_utf8_lossy(&resumed.stderr)
     );
-    assert_eq!(table(&whole), table(&out));
+    assert_eq!(table_without(&whole, TIMING), table_without(&out, TIMING));
     for id in 0..3 {
         let arrays = |root: &Path| fs::read(root.join(format!("networks/{id}/arrays.npz")));
         assert_eq!(
