@@ -69,6 +69,22 @@ fn interrupt(config: &Path, out: &Path, signal: &str, after: usize) -> (String, 
     (stderr, took)
 }
 
+/// Runs `config` into `out` once more, to its end, and finds the study of `whole`: the table
+/// (timing aside) and every network's arrays byte for byte.
+fn resume_to(config: &Path, out: &Path, whole: &Path) {
+    let resumed = start(config, out).wait_with_output().unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(table_without(whole, TIMING), table_without(out, TIMING));
+    for id in 0..3 {
+        let arrays = |root: &Path| fs::read(root.join(format!("networks/{id}/arrays.npz")));
+        assert_eq!(arrays(whole).unwrap(), arrays(out).unwrap(), "network {id}");
+    }
+}
+
 #[test]
 fn sigterm_and_sigint_stop_a_run_that_then_resumes_to_the_same_study() {
     let tmp = tempfile::tempdir().unwrap();
@@ -100,21 +116,7 @@ fn sigterm_and_sigint_stop_a_run_that_then_resumes_to_the_same_study() {
         assert_eq!(session["interrupted"], name, "{session}");
     }
     // The next run resumes and finishes the study the uninterrupted run made.
-    let resumed = start(&config, &out).wait_with_output().unwrap();
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
-    assert_eq!(table_without(&whole, TIMING), table_without(&out, TIMING));
-    for id in 0..3 {
-        let arrays = |root: &Path| fs::read(root.join(format!("networks/{id}/arrays.npz")));
-        assert_eq!(
-            arrays(&whole).unwrap(),
-            arrays(&out).unwrap(),
-            "network {id}"
-        );
-    }
+    resume_to(&config, &out, &whole);
     let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
     assert_eq!(manifest.matches("\"interrupted\"").count(), 2, "{manifest}");
 }
@@ -153,21 +155,7 @@ fn sigkill_at_arbitrary_points_then_resuming_gives_the_same_study() {
         kills >= 3,
         "the study finished before most kill points; lengthen it"
     );
-    let resumed = start(&config, &out).wait_with_output().unwrap();
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
-    assert_eq!(table_without(&whole, TIMING), table_without(&out, TIMING));
-    for id in 0..3 {
-        let arrays = |root: &Path| fs::read(root.join(format!("networks/{id}/arrays.npz")));
-        assert_eq!(
-            arrays(&whole).unwrap(),
-            arrays(&out).unwrap(),
-            "network {id}"
-        );
-    }
+    resume_to(&config, &out, &whole);
     let left: Vec<_> = fs::read_dir(out.join("networks"))
         .unwrap()
         .flatten()

@@ -232,6 +232,39 @@ pub fn expanded_sources() -> Result<Vec<(&'static str, String)>, KernelError> {
         .collect()
 }
 
+/// `u64`s as the `i32` pairs a device buffer holds them in (low word first): what the
+/// kernels read through a `u64*` argument ([`Arg::I32Ptr`]), e.g. random-stream states.
+pub fn u64_slots(v: &[u64]) -> Vec<i32> {
+    v.iter()
+        .flat_map(|&w| [w as u32 as i32, (w >> 32) as u32 as i32])
+        .collect()
+}
+
+/// The `u64`s of [`u64_slots`] back.
+pub fn slots_u64(v: &[i32]) -> Vec<u64> {
+    v.chunks_exact(2)
+        .map(|c| u64::from(c[0] as u32) | (u64::from(c[1] as u32) << 32))
+        .collect()
+}
+
+/// `f64`s as the `f32` pairs (their bits, low word first) of a buffer the kernels read
+/// through a `double*` argument ([`Arg::F64Ptr`]).
+pub fn f64_slots(v: &[f64]) -> Vec<f32> {
+    v.iter()
+        .flat_map(|&d| {
+            let b = d.to_bits();
+            [f32::from_bits(b as u32), f32::from_bits((b >> 32) as u32)]
+        })
+        .collect()
+}
+
+/// The `f64`s of [`f64_slots`] back.
+pub fn slots_f64(v: &[f32]) -> Vec<f64> {
+    v.chunks_exact(2)
+        .map(|w| f64::from_bits(u64::from(w[0].to_bits()) | (u64::from(w[1].to_bits()) << 32)))
+        .collect()
+}
+
 /// Threads per block of a custom kernel launch unless it says otherwise (1-D grids,
 /// `⌈threads / 256⌉` blocks).
 pub const BLOCK: u32 = 256;

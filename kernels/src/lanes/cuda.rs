@@ -5,7 +5,10 @@
 //! backend. The streams' states live on the device and advance there.
 
 use super::{xoshiro_state, ZigguratTables};
-use crate::device::{check_extent, kernel_int, kernel_long, launch, Arg, Buf, Device, View};
+use crate::device::{
+    check_extent, f64_slots, kernel_int, kernel_long, launch, slots_u64, u64_slots, Arg, Buf,
+    Device, View,
+};
 use crate::KernelError;
 
 /// A population's noise streams and the ziggurat tables, on a device.
@@ -20,21 +23,6 @@ pub struct NoiseStreams {
     sigma: f32,
 }
 
-fn words(v: &[u64]) -> Vec<i32> {
-    v.iter()
-        .flat_map(|&w| [w as u32 as i32, (w >> 32) as u32 as i32])
-        .collect()
-}
-
-fn doubles(v: &[f64]) -> Vec<f32> {
-    v.iter()
-        .flat_map(|&d| {
-            let b = d.to_bits();
-            [f32::from_bits(b as u32), f32::from_bits((b >> 32) as u32)]
-        })
-        .collect()
-}
-
 impl NoiseStreams {
     /// Streams `Xoshiro256PlusPlus::seed_from_u64(seeds[p])`, one per network, drawing
     /// `N(0, sigma²)` in `f32` (`sigma` = 0: no draws at all, as the CPU).
@@ -46,8 +34,8 @@ impl NoiseStreams {
     ) -> Result<Self, KernelError> {
         let states: Vec<u64> = seeds.iter().flat_map(|&s| xoshiro_state(s)).collect();
         let state = dev.alloc::<i32>(2 * states.len())?;
-        dev.upload(&words(&states), state.all())?;
-        let (x, f) = (doubles(&tables.x), doubles(&tables.f));
+        dev.upload(&u64_slots(&states), state.all())?;
+        let (x, f) = (f64_slots(&tables.x), f64_slots(&tables.f));
         let zx = dev.alloc::<f32>(x.len())?;
         let zf = dev.alloc::<f32>(f.len())?;
         dev.upload(&x, zx.all())?;
@@ -67,9 +55,7 @@ impl NoiseStreams {
     pub fn states<D: Device + ?Sized>(&self, dev: &mut D) -> Result<Vec<u64>, KernelError> {
         let mut w = vec![0i32; self.state.len()];
         dev.download(self.state.all(), &mut w)?;
-        Ok(w.chunks_exact(2)
-            .map(|c| u64::from(c[0] as u32) | (u64::from(c[1] as u32) << 32))
-            .collect())
+        Ok(slots_u64(&w))
     }
 
     /// `x` (`networks × steps × trials × 8`, time-major per network) = `patterns[problem]`

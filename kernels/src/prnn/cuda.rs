@@ -13,7 +13,10 @@
 
 use super::{Block, PrnnDims, PrnnMask};
 use crate::adam::{AdamForm, AdamParams, StepConsts};
-use crate::device::{kernel_int, kernel_long, launch_blocks, Arg, Buf, Device};
+use crate::device::{
+    f64_slots, kernel_int, kernel_long, launch_blocks, slots_f64, slots_u64, u64_slots, Arg, Buf,
+    Device,
+};
 use crate::KernelError;
 
 /// The streams of a network, in the kernels' slot order: training mazes, ε-tests and random
@@ -164,34 +167,6 @@ pub struct DevicePopulation {
     n_steps: usize,
 }
 
-/// `u64`s as the `i32` pairs of a device buffer (low word first).
-fn words(v: &[u64]) -> Vec<i32> {
-    v.iter()
-        .flat_map(|&w| [w as u32 as i32, (w >> 32) as u32 as i32])
-        .collect()
-}
-
-fn from_words(w: &[i32]) -> Vec<u64> {
-    w.chunks_exact(2)
-        .map(|c| u64::from(c[0] as u32) | (u64::from(c[1] as u32) << 32))
-        .collect()
-}
-
-/// `f64`s as the `f32` pairs of a device buffer (their bits).
-fn doubles(v: &[f64]) -> Vec<f32> {
-    words(&v.iter().map(|d| d.to_bits()).collect::<Vec<_>>())
-        .into_iter()
-        .map(|w| f32::from_bits(w as u32))
-        .collect()
-}
-
-fn from_doubles(v: &[f32]) -> Vec<f64> {
-    from_words(&v.iter().map(|f| f.to_bits() as i32).collect::<Vec<_>>())
-        .into_iter()
-        .map(f64::from_bits)
-        .collect()
-}
-
 const OP: &str = "prnn::cuda::DevicePopulation";
 
 fn refuse(what: String) -> KernelError {
@@ -282,7 +257,7 @@ impl DevicePopulation {
             i32::from(recipe.separate_greedy_forward),
         ];
         cfg.extend(Block::ALL.map(|b| dims.block_range(b).start as i32));
-        let fcfg = doubles(&[
+        let fcfg = f64_slots(&[
             f64::from(recipe.discount),
             f64::from(recipe.target_offset),
             f64::from(recipe.reward_scale),
@@ -324,8 +299,8 @@ impl DevicePopulation {
             cfg: up_i32(dev, &cfg)?,
             fcfg: up_f32(dev, &fcfg)?,
             maze_ints: up_i32(dev, &recipe.maze_ints)?,
-            maze_doubles: up_f32(dev, &doubles(&recipe.maze_doubles))?,
-            streams: up_i32(dev, &words(&state_words))?,
+            maze_doubles: up_f32(dev, &f64_slots(&recipe.maze_doubles))?,
+            streams: up_i32(dev, &u64_slots(&state_words))?,
             // An empty plan: the first episode plans a batch.
             maze_next: up_i32(dev, &vec![kernel_count(batch, "maze batch")?; n])?,
             plan_states: dev.alloc::<i32>((n * batch * 8).max(1))?,
@@ -426,7 +401,7 @@ impl DevicePopulation {
         )?;
         let mut raw = vec![0.0f32; 2 * self.networks];
         dev.download(self.fitness.view(0, raw.len())?, &mut raw)?;
-        Ok(from_doubles(&raw))
+        Ok(slots_f64(&raw))
     }
 
     /// Each network's summed episode losses since the last call (or the start), then zero.
@@ -438,14 +413,14 @@ impl DevicePopulation {
         let mut raw = vec![0.0f32; 2 * self.networks];
         dev.download(view, &mut raw)?;
         dev.upload(&vec![0.0f32; raw.len()], view)?;
-        Ok(from_doubles(&raw))
+        Ok(slots_f64(&raw))
     }
 
     /// Each network's counters so far.
     pub fn counters<D: Device + ?Sized>(&self, dev: &mut D) -> Result<Vec<Counters>, KernelError> {
         let mut raw = vec![0i32; 6 * self.networks];
         dev.download(self.counters.view(0, raw.len())?, &mut raw)?;
-        Ok(from_words(&raw)
+        Ok(slots_u64(&raw)
             .chunks_exact(3)
             .map(|c| Counters {
                 clipped_updates: c[0],
@@ -523,16 +498,19 @@ impl DevicePopulation {
         let words_of: Vec<u64> = streams.iter().flatten().flatten().copied().collect();
         let stream_buf = dev.alloc::<i32>((2 * words_of.len()).max(1))?;
         if n > 0 {
-            dev.upload(&words(&words_of), stream_buf.view(0, 2 * words_of.len())?)?;
+            dev.upload(
+                &u64_slots(&words_of),
+                stream_buf.view(0, 2 * words_of.len())?,
+            )?;
         }
         let noise = dev.alloc::<f32>((2 * levels).max(1))?;
         if levels > 0 {
-            dev.upload(&doubles(&plan.noise_levels), noise.view(0, 2 * levels)?)?;
+            dev.upload(&f64_slots(&plan.noise_levels), noise.view(0, 2 * levels)?)?;
         }
         let flat: Vec<f64> = plan.sparsity_mazes.iter().flatten().copied().collect();
         let sparsity_cf = dev.alloc::<f32>((2 * flat.len()).max(1))?;
         if !flat.is_empty() {
-            dev.upload(&doubles(&flat), sparsity_cf.view(0, 2 * flat.len())?)?;
+            dev.upload(&f64_slots(&flat), sparsity_cf.view(0, 2 * flat.len())?)?;
         }
         let layouts = dev.alloc::<i32>((chunk * tests).max(1))?;
         let plan_states = dev.alloc::<i32>((chunk * tests * 8).max(1))?;
@@ -586,7 +564,7 @@ impl DevicePopulation {
             )?;
             let mut raw = vec![0.0f32; 2 * count * out_len];
             dev.download(out.view(0, raw.len())?, &mut raw)?;
-            let values = from_doubles(&raw);
+            let values = slots_f64(&raw);
             let mut counts = vec![0i32; count * steps];
             if !counts.is_empty() {
                 dev.download(mem_count.view(0, counts.len())?, &mut counts)?;

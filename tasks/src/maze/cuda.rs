@@ -27,7 +27,7 @@
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use wiring_kernels::device::{Arg, Buf, Device, Launch, BLOCK};
+use wiring_kernels::device::{f64_slots, slots_u64, u64_slots, Arg, Buf, Device, Launch, BLOCK};
 use wiring_kernels::KernelError;
 
 use super::config::{MazeConfig, MazeKind};
@@ -182,7 +182,7 @@ impl DeviceMazeConfig {
         let ci = dev.alloc::<i32>(self.ints.len())?;
         dev.upload(&self.ints, ci.all())?;
         let cf = dev.alloc::<f32>(2 * self.doubles.len())?;
-        dev.upload(&doubles_as_slots(&self.doubles), cf.all())?;
+        dev.upload(&f64_slots(&self.doubles), cf.all())?;
         Ok((ci, cf))
     }
 
@@ -230,36 +230,15 @@ pub fn layout_of_code(kind: &MazeKind, code: i32) -> Layout {
     }
 }
 
-fn doubles_as_slots(v: &[f64]) -> Vec<f32> {
-    v.iter()
-        .flat_map(|&d| {
-            let b = d.to_bits();
-            [f32::from_bits(b as u32), f32::from_bits((b >> 32) as u32)]
-        })
-        .collect()
-}
-
-fn slots_as_doubles(v: &[f32]) -> Vec<f64> {
-    v.chunks_exact(2)
-        .map(|w| f64::from_bits(u64::from(w[0].to_bits()) | u64::from(w[1].to_bits()) << 32))
-        .collect()
-}
-
+/// Stream states as the `i32` pairs of a device buffer.
 fn words_as_slots(states: &[StreamState]) -> Vec<i32> {
-    states
-        .iter()
-        .flatten()
-        .flat_map(|&w| [w as u32 as i32, (w >> 32) as u32 as i32])
-        .collect()
+    u64_slots(&states.iter().flatten().copied().collect::<Vec<_>>())
 }
 
 fn slots_as_states(v: &[i32]) -> Vec<StreamState> {
-    v.chunks_exact(8)
-        .map(|c| {
-            core::array::from_fn(|k| {
-                u64::from(c[2 * k] as u32) | u64::from(c[2 * k + 1] as u32) << 32
-            })
-        })
+    slots_u64(v)
+        .chunks_exact(4)
+        .map(|c| [c[0], c[1], c[2], c[3]])
         .collect()
 }
 
@@ -590,10 +569,8 @@ mod tests {
         let mut a = stream(stream_state(17));
         let mut b = Xoshiro256PlusPlus::seed_from_u64(17);
         assert_eq!(a.next_u64(), b.next_u64());
-        assert_eq!(
-            slots_as_doubles(&doubles_as_slots(&[0.1, -3.5])),
-            [0.1, -3.5]
-        );
+        let d = [0.1, -3.5, f64::MIN_POSITIVE];
+        assert_eq!(wiring_kernels::device::slots_f64(&f64_slots(&d)), d);
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! Box–Muller pairs and ziggurat tables, through the check kernel `rng_draws` of
 //! `kernels/cuda/maze.cu`, to compare with `rand`'s.
 
-use wiring_kernels::device::{Arg, Device, Launch, BLOCK};
+use wiring_kernels::device::{slots_f64, Arg, Device, Launch, BLOCK};
 
 use super::{
-    alloc, download, kernel_int, slots_as_doubles, slots_as_states, upload_states, DeviceMazeError,
-    StreamState, MODULE,
+    alloc, download, kernel_int, slots_as_states, upload_states, DeviceMazeError, StreamState,
+    MODULE,
 };
 
 /// The draws of [`rng_draws_on`] for one stream, in the order drawn (round `k` takes a range,
@@ -75,10 +75,10 @@ pub fn rng_draws_on<D: Device + ?Sized>(
     })?;
     let below = download(dev, below)?;
     let f32s = download(dev, f32s)?;
-    let f64s = slots_as_doubles(&download(dev, f64s)?);
-    let normals = slots_as_doubles(&download(dev, normals)?);
+    let f64s = slots_f64(&download(dev, f64s)?);
+    let normals = slots_f64(&download(dev, normals)?);
     let pairs = download(dev, pairs)?;
-    let tables = slots_as_doubles(&download(dev, tables)?);
+    let tables = slots_f64(&download(dev, tables)?);
     states.copy_from_slice(&slots_as_states(&download(dev, state)?));
     let draws = (0..streams)
         .map(|p| {
