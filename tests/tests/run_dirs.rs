@@ -176,29 +176,39 @@ fn another_study_is_refused_and_corrupt_records_are_trained_again<S: Tiny>() {
         "the refused run changed the directory"
     );
 
-    // Finished networks whose files fail their check: a truncated record, a truncated arrays
-    // file, a deleted record. Merge refuses, naming the file; a run moves each aside whole
+    // Finished networks whose files fail their check: an arrays file with one byte changed
+    // (same length: caught by its SHA-256), a truncated record, a truncated arrays file, a
+    // deleted record. Merge refuses, naming the first such file; a run moves each aside whole
     // (nothing lost), trains it again, and the study is the same.
     let table_before = table::<S>(&run_dir);
-    let record = run_dir.join("networks/1/record.json");
-    fs::write(&record, "{ \"format\": ").unwrap();
-    let arrays = fs::read_dir(run_dir.join("networks/2"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "npz"))
-        .unwrap();
-    let bytes = fs::read(&arrays).unwrap();
-    fs::write(&arrays, &bytes[..bytes.len() - 1]).unwrap();
+    let arrays_of = |id: u64| {
+        fs::read_dir(run_dir.join(format!("networks/{id}")))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "npz"))
+            .unwrap()
+    };
+    let flipped = arrays_of(0);
+    let mut bytes = fs::read(&flipped).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x10;
+    fs::write(&flipped, &bytes).unwrap();
+    fs::write(run_dir.join("networks/1/record.json"), "{ \"format\": ").unwrap();
+    let truncated = arrays_of(2);
+    let bytes = fs::read(&truncated).unwrap();
+    fs::write(&truncated, &bytes[..bytes.len() - 1]).unwrap();
     fs::remove_file(run_dir.join("networks/3/record.json")).unwrap();
     let err = format!("{:#}", S::merge(&run_dir).unwrap_err());
     assert!(
-        err.contains(&record.display().to_string()) && !err.contains('\n'),
+        err.contains(&flipped.display().to_string())
+            && err.contains("SHA-256")
+            && !err.contains('\n'),
         "{err}"
     );
     let summary = run(&study, &run_dir, 2, Shard::ALL);
-    assert_eq!(summary.counts.corrupt_set_aside, 3);
-    assert_eq!(summary.counts.trained, 3);
+    assert_eq!(summary.counts.corrupt_set_aside, 4);
+    assert_eq!(summary.counts.trained, 4);
     assert_eq!(table_before, table::<S>(&run_dir));
     let aside: Vec<String> = fs::read_dir(run_dir.join("networks"))
         .unwrap()
@@ -206,7 +216,7 @@ fn another_study_is_refused_and_corrupt_records_are_trained_again<S: Tiny>() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains(".corrupt-"))
         .collect();
-    assert_eq!(aside.len(), 3, "{aside:?}");
+    assert_eq!(aside.len(), 4, "{aside:?}");
     let kept = aside.iter().find(|n| n.starts_with("1.")).unwrap();
     assert_eq!(
         fs::read_to_string(run_dir.join("networks").join(kept).join("record.json")).unwrap(),

@@ -24,7 +24,7 @@ use wiring_model::rng::NetworkSeeds;
 use super::config::{PlannedNetwork, Study};
 use wiring_run::machine::Build;
 use wiring_run::npz::{npz_bytes, NpzArray};
-use wiring_run::run_dir::{NetworkRecord, RecordIdentity};
+use wiring_run::run_dir::{ArraysFile, NetworkRecord, RecordIdentity};
 
 /// The record format written by this build.
 pub const RECORD_FORMAT: &str = "wiring.prnn.record/1";
@@ -130,6 +130,10 @@ pub struct ArraysInfo {
     pub file: String,
     /// Its size: a resumed run checks it.
     pub bytes: u64,
+    /// Its SHA-256 (`sha256sum`'s hex): a resumed run checks it. Absent in records written
+    /// before it was kept (read alike; checked by size alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     pub arrays: Vec<String>,
 }
 
@@ -238,6 +242,7 @@ pub fn network_files(
         arrays: ArraysInfo {
             file: ARRAYS_FILE.into(),
             bytes: arrays_npz.len() as u64,
+            sha256: Some(wiring_run::run_dir::sha256_hex(&arrays_npz)),
             arrays: names,
         },
         provenance: Build::current(),
@@ -337,7 +342,11 @@ impl NetworkRecord for Record {
             config_hash: &self.config_hash,
         }
     }
-    fn arrays_file(&self) -> (&str, u64) {
-        (&self.arrays.file, self.arrays.bytes)
+    fn arrays_file(&self) -> ArraysFile<'_> {
+        ArraysFile {
+            name: &self.arrays.file,
+            bytes: self.arrays.bytes,
+            sha256: self.arrays.sha256.as_deref(),
+        }
     }
 }

@@ -297,7 +297,8 @@ impl RunDir {
 
     /// Reads and checks the finished record of network `id`: it parses, carries the record
     /// format this build reads, the network id and the config hash of this study, and the
-    /// arrays file beside it has the size it records.
+    /// arrays file beside it has the size and (where the record gives one) the SHA-256 it
+    /// records ([`RunDir::check_arrays_file`]).
     pub fn read_record<R: NetworkRecord>(
         &self,
         id: u64,
@@ -322,25 +323,35 @@ impl RunDir {
                 found.config_hash
             )
         } else {
-            let (arrays, bytes) = record.arrays_file();
-            self.check_file_size(id, arrays, bytes)?;
+            self.check_arrays_file(id, &record.arrays_file())?;
             return Ok(record);
         };
         Err(self.corrupt(id, &path, problem))
     }
 
-    /// Checks that the file `name` beside network `id`'s record has the `bytes` it records.
-    pub fn check_file_size(&self, id: u64, name: &str, bytes: u64) -> Result<(), RunDirError> {
-        let path = self.network_dir(id).join(name);
-        match fs::metadata(&path) {
-            Ok(m) if m.len() == bytes => Ok(()),
-            Ok(m) => Err(self.corrupt(
-                id,
-                &path,
-                format!("{} bytes, the record says {bytes}", m.len()),
-            )),
-            Err(e) => Err(self.corrupt(id, &path, format!("cannot read: {e}"))),
+    /// Checks that the arrays file beside network `id`'s record is the one the record
+    /// describes: its size, then its content's SHA-256 (records written before the digest
+    /// was added carry none; they are checked by size alone).
+    pub fn check_arrays_file(&self, id: u64, file: &ArraysFile) -> Result<(), RunDirError> {
+        let path = self.network_dir(id).join(file.name);
+        let found = match fs::metadata(&path) {
+            Ok(m) => m.len(),
+            Err(e) => return Err(self.corrupt(id, &path, format!("cannot read: {e}"))),
+        };
+        if found != file.bytes {
+            let problem = format!("{found} bytes, the record says {}", file.bytes);
+            return Err(self.corrupt(id, &path, problem));
         }
+        let Some(expected) = file.sha256 else {
+            return Ok(());
+        };
+        let bytes = self.read_network_file(id, file.name)?;
+        let digest = sha256_hex(&bytes);
+        if digest != expected {
+            let problem = format!("content has SHA-256 {digest}, the record says {expected}");
+            return Err(self.corrupt(id, &path, problem));
+        }
+        Ok(())
     }
 }
 
@@ -354,6 +365,16 @@ fn read_if_exists(path: &Path) -> Result<Option<String>, RunDirError> {
             error: source,
         }),
     }
+}
+
+/// The SHA-256 of `bytes` as 64 lowercase hex digits (what `sha256sum` prints): the digest a
+/// record keeps of its arrays file.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes and fsyncs a new file.
@@ -421,6 +442,33 @@ mod tests {
             vec![3]
         );
     }
+
+    #[test]
+    fn an_arrays_file_is_checked_by_size_and_digest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(tmp.path().join("run")).unwrap();
+        dir.create_networks_dir().unwrap();
+        dir.commit_network(0, &[("a.npz", b"abc")]).unwrap();
+        // `printf abc | sha256sum`
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(sha256_hex(b"abc"), abc);
+        let file = |bytes, sha256| ArraysFile {
+            name: "a.npz",
+            bytes,
+            sha256,
+        };
+        dir.check_arrays_file(0, &file(3, Some(abc))).unwrap();
+        // A record without a digest (written before they were kept): size alone.
+        dir.check_arrays_file(0, &file(3, None)).unwrap();
+        let problem = |f: &ArraysFile| match dir.check_arrays_file(0, f) {
+            Err(RunDirError::CorruptRecord { problem, .. }) => problem,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(problem(&file(4, Some(abc))), "3 bytes, the record says 4");
+        fs::write(dir.network_dir(0).join("a.npz"), b"abd").unwrap();
+        assert!(problem(&file(3, Some(abc))).contains(&format!("the record says {abc}")));
+        dir.check_arrays_file(0, &file(3, None)).unwrap();
+    }
 }
 
 /// One finished network's record as a study writes it (`networks/<id>/record.json` beside an
@@ -432,8 +480,19 @@ pub trait NetworkRecord: serde::de::DeserializeOwned {
     const FORMAT: &'static str;
     /// What the record says it is.
     fn identity(&self) -> RecordIdentity<'_>;
-    /// The arrays file beside the record and the size the record gives it.
-    fn arrays_file(&self) -> (&str, u64);
+    /// The arrays file beside the record, as the record describes it.
+    fn arrays_file(&self) -> ArraysFile<'_>;
+}
+
+/// The arrays file a record names (`networks/<id>/<name>`), as [`RunDir::check_arrays_file`]
+/// checks it.
+#[derive(Clone, Copy, Debug)]
+pub struct ArraysFile<'a> {
+    pub name: &'a str,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its SHA-256 ([`sha256_hex`]); `None` in records written before it was kept.
+    pub sha256: Option<&'a str>,
 }
 
 /// What [`RunDir::read_record`] checks of a record: its format, network id and config hash.

@@ -16,7 +16,7 @@ use wiring_model::sernn::{EpochLog, RegulariserSpec, TrainedNetwork, WiringStats
 use super::config::{PlannedNetwork, Study};
 use wiring_run::machine::Build;
 use wiring_run::npz::{npz_bytes, NpzArray};
-use wiring_run::run_dir::{NetworkRecord, RecordIdentity};
+use wiring_run::run_dir::{ArraysFile, NetworkRecord, RecordIdentity};
 
 /// The record format written by this build.
 pub const RECORD_FORMAT: &str = "wiring.sernn.record/1";
@@ -65,6 +65,10 @@ pub struct WeightsInfo {
     pub file: String,
     /// Its size: a resumed run checks it.
     pub bytes: u64,
+    /// Its SHA-256 (`sha256sum`'s hex): a resumed run checks it. Absent in records written
+    /// before it was kept (read alike; checked by size alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     /// Snapshots stacked along the first axis of every array.
     pub snapshots: usize,
     pub arrays: Vec<String>,
@@ -117,6 +121,7 @@ pub fn network_files(
         weights: WeightsInfo {
             file: WEIGHTS_FILE.into(),
             bytes: weights_npz.len() as u64,
+            sha256: Some(wiring_run::run_dir::sha256_hex(&weights_npz)),
             snapshots: trained.snapshots.len(),
             arrays: ["w_in", "w_rec", "b", "w_out", "b_out"]
                 .map(String::from)
@@ -231,7 +236,11 @@ impl NetworkRecord for Record {
             config_hash: &self.config_hash,
         }
     }
-    fn arrays_file(&self) -> (&str, u64) {
-        (&self.weights.file, self.weights.bytes)
+    fn arrays_file(&self) -> ArraysFile<'_> {
+        ArraysFile {
+            name: &self.weights.file,
+            bytes: self.weights.bytes,
+            sha256: self.weights.sha256.as_deref(),
+        }
     }
 }
