@@ -1,7 +1,8 @@
 //! What the run-directory tests of both study crates share: run options, the result files that
 //! must be identical, the study table without its timing columns, a snapshot of files that
 //! proves nothing was rewritten, a shard run through the binary, and the bad-config cases.
-//! Test helpers: they panic on any failure.
+//! Test helpers: they panic on any failure. [`signals`]: a study stopped by signals;
+//! [`slurm`]: a study as a real Slurm job array.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,6 +12,9 @@ use std::process::Command;
 
 use crate::shard::Shard;
 use crate::study::RunOptions;
+
+pub mod signals;
+pub mod slurm;
 
 /// Writes `text` as `dir/tiny.toml` and returns the path.
 pub fn write_config(text: &str, dir: &Path) -> PathBuf {
