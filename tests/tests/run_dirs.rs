@@ -147,7 +147,7 @@ fn an_interrupted_run_resumes_to_the_same_results_without_rewriting<S: Tiny>() {
     assert_eq!(manifest["sessions"].as_array().unwrap().len(), 2);
 }
 
-fn another_study_is_refused_and_corrupt_records_are_trained_again<S: Tiny>() {
+fn another_study_or_an_edited_config_is_refused_and_corrupt_records_are_trained_again<S: Tiny>() {
     let tmp = tempfile::tempdir().unwrap();
     let study = S::open(&write_config(S::TOML, tmp.path()));
     let run_dir = tmp.path().join("run");
@@ -173,6 +173,40 @@ fn another_study_is_refused_and_corrupt_records_are_trained_again<S: Tiny>() {
     assert_eq!(
         before,
         snapshot(&run_dir),
+        "the refused run changed the directory"
+    );
+
+    // Its config.toml edited (another seed), then run with the edited config: the records
+    // are another study's, so the run is refused, naming a record and the config, before
+    // anything moves; merge refuses alike. Restored, the directory is as it was.
+    let stored = run_dir.join("config.toml");
+    let original = fs::read_to_string(&stored).unwrap();
+    assert!(original.contains("seed = 7"));
+    fs::write(&stored, original.replace("seed = 7", "seed = 8")).unwrap();
+    let edited = S::open(&stored);
+    let err = format!(
+        "{:#}",
+        study::run(&edited, &opts(&run_dir, 2, Shard::ALL)).unwrap_err()
+    );
+    assert!(
+        !err.contains('\n')
+            && err.contains("record.json: trained by the study with config hash")
+            && err.contains(&stored.display().to_string())
+            && err.contains("edited"),
+        "{err}"
+    );
+    let merge_err = format!("{:#}", S::merge(&run_dir).unwrap_err());
+    assert!(merge_err.contains("edited"), "{merge_err}");
+    fs::write(&stored, &original).unwrap();
+    let unchanged = |(path, ..): &(String, u64, i64, i64)| {
+        !path.ends_with("config.toml") && !path.contains("/locks/")
+    };
+    assert_eq!(
+        before.iter().filter(|e| unchanged(e)).collect::<Vec<_>>(),
+        snapshot(&run_dir)
+            .iter()
+            .filter(|e| unchanged(e))
+            .collect::<Vec<_>>(),
         "the refused run changed the directory"
     );
 
@@ -239,5 +273,5 @@ macro_rules! for_both_studies {
 for_both_studies!(
     threads_and_shards_give_identical_results,
     an_interrupted_run_resumes_to_the_same_results_without_rewriting,
-    another_study_is_refused_and_corrupt_records_are_trained_again,
+    another_study_or_an_edited_config_is_refused_and_corrupt_records_are_trained_again,
 );

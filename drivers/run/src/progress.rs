@@ -2,6 +2,7 @@
 //! line per network otherwise, nothing with `--quiet`.
 
 use std::io::IsTerminal;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,6 +11,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct Progress {
     bar: Option<ProgressBar>,
     log_each: bool,
+    /// The run directory's out-of-space error, once a commit hit it.
+    out_of_space: Arc<OnceLock<String>>,
 }
 
 impl Progress {
@@ -29,7 +32,14 @@ impl Progress {
         Self {
             bar,
             log_each: !quiet && !visible,
+            out_of_space: Arc::default(),
         }
+    }
+
+    /// Failures after `dir` ran out of space are the run's last line, not one line each.
+    pub fn watching(mut self, dir: &crate::run_dir::RunDir) -> Self {
+        self.out_of_space = dir.out_of_space_flag();
+        self
     }
 
     /// One network finished (`summary` says how it did).
@@ -44,9 +54,9 @@ impl Progress {
 
     /// One network failed.
     pub fn network_failed(&self, id: u64, error: &str) {
-        // After SIGTERM / SIGINT the stopped networks are not failures: the run's last line
-        // counts them.
-        if crate::interrupt::received().is_some() {
+        // After SIGTERM / SIGINT, or once the disk is full, the stopped networks are not
+        // failures of their own: the run's last line counts them.
+        if crate::interrupt::received().is_some() || self.out_of_space.get().is_some() {
             return;
         }
         if let Some(bar) = &self.bar {

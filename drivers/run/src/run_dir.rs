@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// What the run directory refuses or fails at.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +68,22 @@ pub enum RunDirError {
         /// The holder's line: pid, host, start and command.
         holder: String,
     },
+    /// A finished network of another study: its record's config hash is not the one of the
+    /// study stored in `config.toml` (edited after networks were trained, or records copied
+    /// in). Refused rather than set aside, so that nothing is retrained by mistake.
+    #[error(
+        "{}: trained by the study with config hash {found}, but {} is the study with config \
+         hash {expected}: was it edited after networks were trained? Restore it, or use \
+         another --out directory",
+        .path.display(),
+        .config.display()
+    )]
+    OtherStudyRecord {
+        path: PathBuf,
+        config: PathBuf,
+        found: String,
+        expected: String,
+    },
     /// A network was about to be written where a finished one already is.
     #[error("{}: already holds a finished network; refusing to overwrite it", .path.display())]
     AlreadyFinished { path: PathBuf },
@@ -103,12 +120,17 @@ fn io_err<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) ->
 #[derive(Clone, Debug)]
 pub struct RunDir {
     root: PathBuf,
+    /// The first commit that failed for want of space ([`RunDir::out_of_space`]).
+    out_of_space: Arc<OnceLock<String>>,
 }
 
 impl RunDir {
     /// Opens `root`, creating the directory (only it) if needed.
     pub fn create(root: impl Into<PathBuf>) -> Result<Self, RunDirError> {
-        let dir = Self { root: root.into() };
+        let dir = Self {
+            root: root.into(),
+            out_of_space: Arc::default(),
+        };
         fs::create_dir_all(&dir.root).map_err(io_err(&dir.root, "create directory"))?;
         Ok(dir)
     }
@@ -121,7 +143,10 @@ impl RunDir {
 
     /// Opens an existing run directory without creating anything.
     pub fn open_existing(root: impl Into<PathBuf>) -> Result<Self, RunDirError> {
-        let dir = Self { root: root.into() };
+        let dir = Self {
+            root: root.into(),
+            out_of_space: Arc::default(),
+        };
         let config = dir.config_path();
         fs::metadata(&config).map_err(io_err(
             &config,
@@ -251,10 +276,36 @@ impl RunDir {
         Ok(removed)
     }
 
+    /// The first commit that failed because the file system is full (or the quota spent), as
+    /// its one-line error: every later commit would fail too, so the run starts no more
+    /// networks once it is set ([`crate::study::run`]).
+    pub fn out_of_space(&self) -> Option<&str> {
+        self.out_of_space.get().map(String::as_str)
+    }
+
+    /// Shares [`RunDir::out_of_space`] (for [`crate::progress::Progress`]).
+    pub(crate) fn out_of_space_flag(&self) -> Arc<OnceLock<String>> {
+        Arc::clone(&self.out_of_space)
+    }
+
     /// Writes a finished network's files atomically as `networks/<id>/`: into a `.partial`
     /// directory first, renamed into place once every file is on disk. Refuses to replace a
-    /// finished network.
+    /// finished network. A failure for want of space is remembered
+    /// ([`RunDir::out_of_space`]).
     pub fn commit_network(&self, id: u64, files: &[(&str, &[u8])]) -> Result<PathBuf, RunDirError> {
+        self.commit_files(id, files).inspect_err(|e| {
+            if let RunDirError::Io { error, .. } = e {
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+                ) {
+                    let _ = self.out_of_space.set(e.to_string());
+                }
+            }
+        })
+    }
+
+    fn commit_files(&self, id: u64, files: &[(&str, &[u8])]) -> Result<PathBuf, RunDirError> {
         let target = self.network_dir(id);
         if target.exists() {
             return Err(RunDirError::AlreadyFinished { path: target });
@@ -296,7 +347,8 @@ impl RunDir {
     }
 
     /// Reads and checks the finished record of network `id`: it parses, carries the record
-    /// format this build reads, the network id and the config hash of this study, and the
+    /// format this build reads, the network id and the config hash of this study (another
+    /// hash is [`RunDirError::OtherStudyRecord`], not corruption), and the
     /// arrays file beside it has the size and (where the record gives one) the SHA-256 it
     /// records ([`RunDir::check_arrays_file`]).
     pub fn read_record<R: NetworkRecord>(
@@ -318,10 +370,12 @@ impl RunDir {
         } else if found.network_id != id {
             format!("holds network {}, expected {id}", found.network_id)
         } else if found.config_hash != config_hash {
-            format!(
-                "belongs to the study with config hash {}, this study's is {config_hash}",
-                found.config_hash
-            )
+            return Err(RunDirError::OtherStudyRecord {
+                path,
+                config: self.config_path(),
+                found: found.config_hash.to_string(),
+                expected: config_hash.to_string(),
+            });
         } else {
             self.check_arrays_file(id, &record.arrays_file())?;
             return Ok(record);

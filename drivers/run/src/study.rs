@@ -19,8 +19,9 @@
 //!    parallel (each unit on one thread), count and time them, rewrite the session; after
 //!    SIGTERM / SIGINT ([`crate::interrupt`]) no unit starts, running ones stop at their next
 //!    check unsaved, and the session records the signal;
-//! 4. fail with one line naming the failed networks (the others are saved) or the signal that
-//!    stopped the run, or merge when the run is unsharded.
+//! 4. fail with one line naming the failed networks (the others are saved), the first write
+//!    that found the disk full (after which no unit starts and running ones stop), or the
+//!    signal that stopped the run, or merge when the run is unsharded.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -254,7 +255,7 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         units.len()
     );
 
-    let progress = Progress::new(pending.len() as u64, opts.quiet);
+    let progress = Progress::new(pending.len() as u64, opts.quiet).watching(&dir);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -266,14 +267,19 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
                 .par_iter()
                 .with_max_len(1)
                 .flat_map_iter(|unit| {
-                    // After SIGTERM / SIGINT no unit starts.
-                    if crate::interrupt::received().is_some() {
+                    // After SIGTERM / SIGINT, or once the disk is full, no unit starts.
+                    if crate::interrupt::received().is_some() || dir.out_of_space().is_some() {
                         return unit
                             .iter()
                             .map(|n| (S::id(n), Err(NOT_STARTED.into())))
                             .collect();
                     }
-                    study.train_unit(&dir, unit, &progress)
+                    let done = study.train_unit(&dir, unit, &progress);
+                    if dir.out_of_space().is_some() {
+                        // The units running now could not save either: stop them.
+                        S::request_stop();
+                    }
+                    done
                 })
                 .collect()
         })
@@ -322,6 +328,14 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
         bail!(
             "stopped by {signal}: {} network(s) trained and saved by this run, {} not trained \
              (none half-saved); run the same command again to resume",
+            counts.trained,
+            failed.len()
+        );
+    }
+    if let Some(full) = dir.out_of_space() {
+        bail!(
+            "{full}; stopped: {} network(s) trained and saved by this run, {} not saved (none \
+             half-saved); free space and run the same command again to resume",
             counts.trained,
             failed.len()
         );
@@ -381,30 +395,32 @@ fn check_finished<S: StudyDriver>(
 ) -> anyhow::Result<(BTreeSet<u64>, usize)> {
     let mut ids = dir.finished_ids()?;
     ids.retain(|id| mine(*id));
-    let mut set_aside = Vec::new();
+    // Every record is checked before anything moves: a record of another study (or one that
+    // is not in this study) refuses the run with the directory untouched.
+    let mut corrupt = Vec::new();
     for &id in &ids {
         match study.read_checked(dir, hash, id) {
             Ok(_) => {}
-            // A network of the study whose files fail their check: nothing of it is trusted
-            // or lost; it is moved aside and trained again.
             Err(RunDirError::CorruptRecord { path, problem, .. })
                 if id < study.networks().len() as u64 =>
             {
-                let aside = dir.set_aside(id)?;
-                tracing::warn!(
-                    "{}: {problem}; moved network {id} to {} and training it again",
-                    path.display(),
-                    aside.display()
-                );
-                set_aside.push(id);
+                corrupt.push((id, path, problem));
             }
             Err(e) => return Err(e.into()),
         }
     }
-    for id in &set_aside {
+    // A network of the study whose files fail their check: nothing of it is trusted or lost;
+    // it is moved aside and trained again.
+    for (id, path, problem) in &corrupt {
+        let aside = dir.set_aside(*id)?;
+        tracing::warn!(
+            "{}: {problem}; moved network {id} to {} and training it again",
+            path.display(),
+            aside.display()
+        );
         ids.remove(id);
     }
-    Ok((ids, set_aside.len()))
+    Ok((ids, corrupt.len()))
 }
 
 /// The error for a record in `networks/<id>` of a study that has no network `id`.
