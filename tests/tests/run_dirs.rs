@@ -10,7 +10,7 @@ use std::fs;
 use std::path::Path;
 
 use wiring_run::shard::Shard;
-use wiring_run::study::{self, MergeSummary, RunSummary};
+use wiring_run::study::{self, MergeSummary, RunOptions, RunSummary};
 use wiring_run::testing::{opts, results, snapshot, table_without, write_config};
 use wiring_run::StudyDriver;
 
@@ -259,6 +259,27 @@ fn another_study_or_an_edited_config_is_refused_and_corrupt_records_are_trained_
     );
 }
 
+/// `--no-lock` (for file systems without locks) runs without claiming the shard: beside a held
+/// claim, where a run with the lock refuses.
+fn no_lock_runs_without_claiming_the_shard<S: Tiny>() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = S::open(&write_config(S::TOML, tmp.path()));
+    let run_dir = tmp.path().join("run");
+    fs::create_dir(&run_dir).unwrap();
+    let _held = wiring_run::lock::claim(&run_dir, Shard::ALL, &["holder".into()]).unwrap();
+    let err = format!(
+        "{:#}",
+        study::run(&study, &opts(&run_dir, 2, Shard::ALL)).unwrap_err()
+    );
+    assert!(err.contains("is running this shard"), "{err}");
+    let unlocked = RunOptions {
+        lock: false,
+        ..opts(&run_dir, 2, Shard::ALL)
+    };
+    let summary = study::run(&study, &unlocked).unwrap();
+    assert_eq!(summary.counts.trained, S::NETWORKS);
+}
+
 macro_rules! for_both_studies {
     ($($test:ident),* $(,)?) => {
         mod sernn {
@@ -274,4 +295,5 @@ for_both_studies!(
     threads_and_shards_give_identical_results,
     an_interrupted_run_resumes_to_the_same_results_without_rewriting,
     another_study_or_an_edited_config_is_refused_and_corrupt_records_are_trained_again,
+    no_lock_runs_without_claiming_the_shard,
 );

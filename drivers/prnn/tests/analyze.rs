@@ -517,6 +517,7 @@ fn binary_analyzes_a_tiny_real_study() {
             threads: Some(2),
             shard: Shard::ALL,
             quiet: true,
+            lock: true,
             command: vec!["test".into()],
         },
     )

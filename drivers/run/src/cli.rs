@@ -48,6 +48,11 @@ pub struct RunArgs {
     /// Number of shards of a PBS / Torque job array (which does not export it).
     #[arg(long, value_name = "N", env = SHARDS_ENV, value_parser = clap::value_parser!(u64).range(1..))]
     pub shards: Option<u64>,
+    /// Run without claiming the shard in DIR/locks/. Only for a file system without file
+    /// locks (flock), where a run otherwise refuses to start, and only when no other process
+    /// runs this shard or one overlapping it.
+    #[arg(long)]
+    pub no_lock: bool,
 }
 
 impl RunArgs {
@@ -68,6 +73,7 @@ impl RunArgs {
             threads: self.threads.map(usize::from),
             shard,
             quiet,
+            lock: !self.no_lock,
             command: std::env::args().collect(),
         })
     }

@@ -19,7 +19,8 @@
 //!
 //! On network file systems, `flock` works across nodes where the file system supports it
 //! (NFSv4, Lustre, GPFS and BeeGFS mounted with locking); where it does not, the call fails
-//! and [`claim`] says so rather than run unprotected.
+//! and [`claim`] says so ([`RunDirError::NoLocks`]) rather than run unprotected; `run
+//! --no-lock` runs without the claim, for the user who makes sure no two processes overlap.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -41,6 +42,25 @@ impl RunLock {
     /// The lock file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// The error for a lock call on `path` that failed with `error`: a file system without locks
+/// (ENOSYS, EOPNOTSUPP, ENOLCK) gets its own message, pointing to `--no-lock`.
+fn lock_failed(path: &Path, error: std::io::Error) -> RunDirError {
+    const ENOLCK: i32 = 37;
+    const ENOSYS: i32 = 38;
+    const EOPNOTSUPP: i32 = 95;
+    match error.raw_os_error() {
+        Some(ENOLCK | ENOSYS | EOPNOTSUPP) => RunDirError::NoLocks {
+            path: path.to_path_buf(),
+            error,
+        },
+        _ => RunDirError::Io {
+            path: path.to_path_buf(),
+            action: "lock",
+            error,
+        },
     }
 }
 
@@ -88,7 +108,7 @@ pub fn claim(root: &Path, shard: Shard, command: &[String]) -> Result<RunLock, R
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => return Err(busy(shard, shard, &path, &mut file)),
-        Err(TryLockError::Error(e)) => return Err(io("lock")(e)),
+        Err(TryLockError::Error(e)) => return Err(lock_failed(&path, e)),
     }
     let holder = format!(
         "pid {} on {}, started {}: {}\n",
@@ -126,13 +146,7 @@ pub fn claim(root: &Path, shard: Shard, command: &[String]) -> Result<RunLock, R
             Err(TryLockError::WouldBlock) => {
                 return Err(busy(shard, other, &other_path, &mut other_file));
             }
-            Err(TryLockError::Error(e)) => {
-                return Err(RunDirError::Io {
-                    path: other_path,
-                    action: "lock",
-                    error: e,
-                })
-            }
+            Err(TryLockError::Error(e)) => return Err(lock_failed(&other_path, e)),
         }
     }
     Ok(RunLock { _file: file, path })
@@ -171,6 +185,27 @@ mod tests {
 
     fn shard(index: u64, count: u64) -> Shard {
         Shard { index, count }
+    }
+
+    #[test]
+    fn a_file_system_without_locks_points_to_no_lock() {
+        let path = Path::new("/lustre/run/locks/0-of-1.lock");
+        for errno in [37, 38, 95] {
+            let e = lock_failed(path, std::io::Error::from_raw_os_error(errno));
+            assert!(matches!(e, RunDirError::NoLocks { .. }), "{errno}: {e:?}");
+            let line = e.to_string();
+            assert!(
+                line.starts_with("/lustre/run/locks/0-of-1.lock: cannot lock: ")
+                    && line.contains("--no-lock")
+                    && !line.contains('\n'),
+                "{line}"
+            );
+        }
+        let eio = lock_failed(path, std::io::Error::from_raw_os_error(5));
+        assert!(
+            matches!(eio, RunDirError::Io { action: "lock", .. }),
+            "{eio:?}"
+        );
     }
 
     #[test]

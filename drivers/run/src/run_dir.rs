@@ -84,6 +84,13 @@ pub enum RunDirError {
         found: String,
         expected: String,
     },
+    /// The file system of the run directory has no file locks ([`crate::lock`]).
+    #[error(
+        "{}: cannot lock: {error}: this file system has no file locks (Lustre: mount with -o \
+         flock); rerun with --no-lock if no other process runs this shard or one overlapping it",
+        .path.display()
+    )]
+    NoLocks { path: PathBuf, error: io::Error },
     /// A network was about to be written where a finished one already is.
     #[error("{}: already holds a finished network; refusing to overwrite it", .path.display())]
     AlreadyFinished { path: PathBuf },

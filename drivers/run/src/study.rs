@@ -47,6 +47,8 @@ pub struct RunOptions {
     pub shard: Shard,
     /// No progress bar or per-network lines.
     pub quiet: bool,
+    /// Claim the shard ([`crate::lock`]); `false` is `--no-lock`.
+    pub lock: bool,
     /// The command line, for the manifest.
     pub command: Vec<String>,
 }
@@ -181,7 +183,15 @@ pub fn run<S: StudyDriver>(study: &S, opts: &RunOptions) -> anyhow::Result<RunSu
     dir.create_networks_dir()?;
     // Held to the end of the run: no other process trains, or removes the half-written files
     // of, these networks meanwhile.
-    let _lock = crate::lock::claim(dir.root(), opts.shard, &opts.command)?;
+    let _lock = if opts.lock {
+        Some(crate::lock::claim(dir.root(), opts.shard, &opts.command)?)
+    } else {
+        tracing::warn!(
+            "running without a lock (--no-lock): nothing stops another process from training \
+             these networks at the same time"
+        );
+        None
+    };
     let hash = study.config_hash();
 
     let partial_removed = dir.remove_partials(|id| opts.shard.contains(id))?;

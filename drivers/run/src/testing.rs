@@ -30,6 +30,7 @@ pub fn opts(out: &Path, threads: usize, shard: Shard) -> RunOptions {
         threads: Some(threads),
         shard,
         quiet: true,
+        lock: true,
         command: vec!["test".into()],
     }
 }

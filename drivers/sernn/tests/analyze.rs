@@ -55,6 +55,7 @@ fn trained_run(tmp: &Path) -> PathBuf {
         threads: Some(2),
         shard: Shard::ALL,
         quiet: true,
+        lock: true,
         command: vec!["test".into()],
     };
     sernn::run(&study, &opts).unwrap();
