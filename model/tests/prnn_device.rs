@@ -10,7 +10,8 @@ use wiring_kernels::device::{CudaDevice, Device, EmulatedDevice};
 use wiring_kernels::prnn::PrnnVariant;
 use wiring_model::prnn::{
     evaluate_population, evaluate_population_on, train_population, train_population_on,
-    Architecture, EvaluationRecipe, Prnn, PrnnPlan, QRecipe, TrainedPrnn,
+    train_population_resumable_on, Architecture, EvaluationRecipe, Prnn, PrnnPlan, QRecipe,
+    TrainedPrnn, TrainingCheckpoint, TrainingCheckpoints,
 };
 use wiring_model::rng::NetworkSeeds;
 use wiring_model::ModelError;
@@ -138,6 +139,77 @@ fn track_and_h_mazes_and_the_knobs_train_bit_identically() {
         &cpu(&recipe, &task, &p),
         &emulated(&recipe, &task, &p),
         "one forward",
+    );
+}
+
+/// Keeps every checkpoint handed to it; resumes from `resume_from`.
+struct Kept {
+    saved: Vec<TrainingCheckpoint>,
+    resume_from: Option<TrainingCheckpoint>,
+}
+
+impl TrainingCheckpoints for Kept {
+    fn load(&mut self) -> Option<TrainingCheckpoint> {
+        self.resume_from.take()
+    }
+    fn save(&mut self, checkpoint: &TrainingCheckpoint) {
+        self.saved.push(checkpoint.clone());
+    }
+}
+
+#[test]
+fn a_training_resumed_from_any_checkpoint_ends_as_the_uninterrupted_one() {
+    // Episodes that do not fall on the curve points, a loss interval with no episodes.
+    let recipe = QRecipe {
+        curve_points: 5,
+        ..recipe(130)
+    };
+    let (task, p) = (MazeConfig::default(), plans(&[0, 40, 100, 128]));
+    let whole = emulated(&recipe, &task, &p);
+    let mut kept = Kept {
+        saved: Vec::new(),
+        resume_from: None,
+    };
+    let mut dev = EmulatedDevice::new();
+    let with_saves =
+        train_population_resumable_on(&mut dev, &recipe, &task, &p, &mut |_| {}, &mut kept)
+            .unwrap();
+    assert_same(&whole, &with_saves, "keeping checkpoints");
+    // One after each curve point but the last.
+    assert_eq!(
+        kept.saved
+            .iter()
+            .map(|c| c.curve_points)
+            .collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    for checkpoint in &kept.saved {
+        let mut from = Kept {
+            saved: Vec::new(),
+            resume_from: Some(checkpoint.clone()),
+        };
+        let mut dev = EmulatedDevice::new();
+        let resumed =
+            train_population_resumable_on(&mut dev, &recipe, &task, &p, &mut |_| {}, &mut from)
+                .unwrap();
+        let what = format!("resumed after curve point {}", checkpoint.curve_points);
+        assert_same(&whole, &resumed, &what);
+        // It keeps the later checkpoints, the same as the first training kept.
+        assert_eq!(from.saved, kept.saved[checkpoint.curve_points..], "{what}");
+    }
+    // A checkpoint of another population (fewer networks) is not used: a fresh start.
+    let mut other = Kept {
+        saved: Vec::new(),
+        resume_from: Some(kept.saved[1].clone()),
+    };
+    let mut dev = EmulatedDevice::new();
+    let fresh =
+        train_population_resumable_on(&mut dev, &recipe, &task, &p[..3], &mut |_| {}, &mut other)
+            .unwrap();
+    assert_same(
+        &whole[..3],
+        &fresh,
+        "another population's checkpoint ignored",
     );
 }
 

@@ -28,6 +28,7 @@
 //! (`tests/device.rs`).
 
 pub mod analyze;
+pub mod checkpoint;
 pub mod config;
 pub mod record;
 pub mod report;
@@ -39,7 +40,7 @@ use std::time::Instant;
 use wiring_kernels::device::{CudaDevice, Device, EmulatedDevice};
 use wiring_kernels::Backend;
 use wiring_model::prnn::{
-    evaluate_population, evaluate_population_on, train_population, train_population_on,
+    evaluate_population, evaluate_population_on, train_population, train_population_resumable_on,
     PrnnEvaluation, PrnnPlan, StepMeasures, TrainedPrnn,
 };
 use wiring_model::rng::NetworkSeeds;
@@ -229,9 +230,10 @@ fn train_unit(
 
 /// Trains one population on GPU 0 (on the emulated device when `WIRING_DEVICE=emulated`):
 /// every network's whole Q-learning loop on the device
-/// ([`wiring_model::prnn::train_population_on`]), then its measures there too
-/// ([`wiring_model::prnn::evaluate_population_on`]); commits each network. Returns the
-/// results and the device memory the population held at its peak.
+/// ([`wiring_model::prnn::train_population_resumable_on`], resuming from and keeping the
+/// population's [`checkpoint`]), then its measures there too
+/// ([`wiring_model::prnn::evaluate_population_on`]); commits each network, then drops the
+/// checkpoint. Returns the results and the device memory the population held at its peak.
 fn train_device_unit(
     dir: &RunDir,
     study: &Study,
@@ -260,7 +262,16 @@ fn train_on<D: Device>(
     let plans = plans_of(study, unit);
     let started = machine::now_rfc3339();
     let t0 = Instant::now();
-    let trained = train_population_on(&mut device, &c.training, &c.task, &plans, &mut |_| {});
+    let ids: Vec<u64> = unit.iter().map(|n| n.id).collect();
+    let mut checkpoints = checkpoint::PopulationCheckpoints::new(dir, &study.config_hash(), &ids);
+    let trained = train_population_resumable_on(
+        &mut device,
+        &c.training,
+        &c.task,
+        &plans,
+        &mut |_| {},
+        &mut checkpoints,
+    );
     let outcome = trained
         .and_then(|trained| {
             let train_seconds = t0.elapsed().as_secs_f64();
@@ -284,10 +295,11 @@ fn train_on<D: Device>(
         })
         .map_err(|e| e.to_string());
     let peak = device.memory().peak;
-    (
-        commit_unit(dir, study, unit, progress, started, outcome),
-        peak,
-    )
+    let results = commit_unit(dir, study, unit, progress, started, outcome);
+    if results.iter().all(|(_, r)| r.is_ok()) {
+        checkpoints.remove();
+    }
+    (results, peak)
 }
 
 /// Commits each network of a trained and evaluated unit (or fails them all with its error);

@@ -8,6 +8,8 @@
 //! DIR/networks/<id>.<tag>.partial a network being written; never trusted, removed on resume
 //! DIR/networks/<id>.corrupt-<tag> a finished network whose files failed their check, set aside
 //!                                 by a run, which trained it again
+//! DIR/checkpoints/…              a device population's training in progress (pRNN on a GPU),
+//!                                 removed once its networks are saved
 //! DIR/study.csv, DIR/report.html, DIR/figures/*.csv   regenerated from the records by merge
 //! ```
 //!

@@ -460,6 +460,140 @@ impl DevicePopulation {
     }
 }
 
+/// Everything of a population that its training changes, as host words (`f32` buffers by
+/// their bits): a checkpoint. [`DevicePopulation::restore`] puts it back, and training then
+/// goes on exactly as it would have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PopulationState {
+    /// `(buffer, words)`, in [`DevicePopulation::STATE_BUFFERS`] order.
+    pub buffers: Vec<(&'static str, Vec<u32>)>,
+}
+
+/// One of a population's state buffers, by its element type.
+#[derive(Clone, Copy)]
+enum StateBuf {
+    F32(Buf<f32>),
+    I32(Buf<i32>),
+}
+
+impl StateBuf {
+    fn len(self) -> usize {
+        match self {
+            Self::F32(b) => b.len(),
+            Self::I32(b) => b.len(),
+        }
+    }
+}
+
+impl DevicePopulation {
+    /// The buffers training changes (the rest is the recipe and the networks' masks, which
+    /// the population is built from, and the per-launch schedules).
+    pub const STATE_BUFFERS: [&'static str; 13] = [
+        "params",
+        "grads",
+        "m",
+        "v",
+        "streams",
+        "maze_next",
+        "plan_states",
+        "plan_layouts",
+        "test_layouts",
+        "loss_sum",
+        "counters",
+        "fail",
+        "fitness",
+    ];
+
+    /// The buffer named `name` of [`Self::STATE_BUFFERS`].
+    fn state_buffer(&self, name: &str) -> StateBuf {
+        use StateBuf::{F32, I32};
+        match name {
+            "params" => F32(self.params),
+            "grads" => F32(self.grads),
+            "m" => F32(self.m),
+            "v" => F32(self.v),
+            "streams" => I32(self.streams),
+            "maze_next" => I32(self.maze_next),
+            "plan_states" => I32(self.plan_states),
+            "plan_layouts" => I32(self.plan_layouts),
+            "test_layouts" => I32(self.test_layouts),
+            "loss_sum" => F32(self.loss_sum),
+            "counters" => I32(self.counters),
+            "fail" => I32(self.fail),
+            _ => F32(self.fitness),
+        }
+    }
+
+    /// The population's training state now ([`PopulationState`]).
+    ///
+    /// # Errors
+    /// The device's.
+    pub fn state<D: Device + ?Sized>(&self, dev: &mut D) -> Result<PopulationState, KernelError> {
+        let mut buffers = Vec::with_capacity(Self::STATE_BUFFERS.len());
+        for name in Self::STATE_BUFFERS {
+            let words = match self.state_buffer(name) {
+                StateBuf::I32(b) => {
+                    let mut raw = vec![0i32; b.len()];
+                    dev.download(b.view(0, raw.len())?, &mut raw)?;
+                    raw.into_iter().map(|w| w as u32).collect()
+                }
+                StateBuf::F32(b) => {
+                    let mut raw = vec![0.0f32; b.len()];
+                    dev.download(b.view(0, raw.len())?, &mut raw)?;
+                    raw.into_iter().map(f32::to_bits).collect()
+                }
+            };
+            buffers.push((name, words));
+        }
+        Ok(PopulationState { buffers })
+    }
+
+    /// Puts `state` (of a population of the same recipe and networks) back, so that training
+    /// resumes where it was taken. Checks every buffer's name and length before it changes
+    /// anything.
+    ///
+    /// # Errors
+    /// [`KernelError::BufferLength`] when `state` is not of this population's shape; the
+    /// device's.
+    pub fn restore<D: Device + ?Sized>(
+        &mut self,
+        dev: &mut D,
+        state: &PopulationState,
+    ) -> Result<(), KernelError> {
+        let shape_of = |name| self.state_buffer(name).len();
+        let names: Vec<&str> = state.buffers.iter().map(|(n, _)| *n).collect();
+        if names != Self::STATE_BUFFERS {
+            return Err(refuse(format!(
+                "a population state of buffers {names:?}, expected {:?}",
+                Self::STATE_BUFFERS
+            )));
+        }
+        for (name, words) in &state.buffers {
+            if words.len() != shape_of(name) {
+                return Err(KernelError::BufferLength {
+                    op: OP,
+                    buffer: name,
+                    expected: shape_of(name),
+                    actual: words.len(),
+                });
+            }
+        }
+        for (name, words) in &state.buffers {
+            match self.state_buffer(name) {
+                StateBuf::I32(b) => {
+                    let raw: Vec<i32> = words.iter().map(|&w| w as i32).collect();
+                    dev.upload(&raw, b.view(0, raw.len())?)?;
+                }
+                StateBuf::F32(b) => {
+                    let raw: Vec<f32> = words.iter().map(|&w| f32::from_bits(w)).collect();
+                    dev.upload(&raw, b.view(0, raw.len())?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl DevicePopulation {
     /// The measures of every network as it stands (`kernels/cuda/prnn.cu`, `prnn_evaluate`):
     /// the noise sweep with its recorded headline pass (sensitivity, coherence, memory

@@ -15,7 +15,8 @@ use wiring_kernels::adam::{AdamForm, AdamParams};
 use wiring_kernels::device::Device;
 use wiring_kernels::lanes::xoshiro_state;
 use wiring_kernels::prnn::cuda::{
-    DeviceEvaluationPlan, DevicePopulation, DeviceRecipe, Failure, EVAL_STREAM_SLOTS, STREAM_SLOTS,
+    DeviceEvaluationPlan, DevicePopulation, DeviceRecipe, Failure, PopulationState,
+    EVAL_STREAM_SLOTS, STREAM_SLOTS,
 };
 use wiring_tasks::maze::cuda::DeviceMazeConfig;
 use wiring_tasks::maze::MazeConfig;
@@ -44,6 +45,60 @@ pub fn train_population_on<D: Device + ?Sized>(
     plans: &[PrnnPlan],
     on_progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<TrainedPrnn>, ModelError> {
+    train_population_resumable_on(dev, recipe, task, plans, on_progress, &mut NoCheckpoints)
+}
+
+/// Where a device population's training keeps a checkpoint and finds it again: at every
+/// point of the training curve but the last, the whole state of the population (its device
+/// buffers and the curve so far) is handed to [`TrainingCheckpoints::save`]; a training that
+/// starts finds the latest through [`TrainingCheckpoints::load`] and goes on from it, to the
+/// results an uninterrupted training gives, bit for bit.
+pub trait TrainingCheckpoints {
+    /// The checkpoint of this population to resume from, if one was kept. The store answers
+    /// for it being this population's (the same study, networks and recipe).
+    fn load(&mut self) -> Option<TrainingCheckpoint>;
+    /// Keeps `checkpoint` in place of the last one. A checkpoint that cannot be kept costs
+    /// only the time it would have saved: the store reports it, training goes on.
+    fn save(&mut self, checkpoint: &TrainingCheckpoint);
+}
+
+/// No checkpoints: a training that starts from the beginning and keeps nothing.
+pub struct NoCheckpoints;
+
+impl TrainingCheckpoints for NoCheckpoints {
+    fn load(&mut self) -> Option<TrainingCheckpoint> {
+        None
+    }
+    fn save(&mut self, _: &TrainingCheckpoint) {}
+}
+
+/// A population's training after `curve_points` points of its curve: episodes up to
+/// `recipe.checkpoint_episode(curve_points - 1)` trained.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingCheckpoint {
+    /// Points of the training curve measured (at least 1).
+    pub curve_points: usize,
+    /// Each network's curve so far (`curve_points` values).
+    pub curve: Vec<Vec<f64>>,
+    /// Each network's interval losses so far (`curve_points - 1` values).
+    pub curve_loss: Vec<Vec<f64>>,
+    /// The device's buffers.
+    pub device: PopulationState,
+}
+
+/// [`train_population_on`], keeping checkpoints in `checkpoints` and resuming from the one it
+/// holds, if any (one whose shape does not fit the population is ignored, with a warning).
+///
+/// # Errors
+/// As [`train_population_on`].
+pub fn train_population_resumable_on<D: Device + ?Sized>(
+    dev: &mut D,
+    recipe: &QRecipe,
+    task: &MazeConfig,
+    plans: &[PrnnPlan],
+    on_progress: &mut dyn FnMut(usize),
+    checkpoints: &mut dyn TrainingCheckpoints,
+) -> Result<Vec<TrainedPrnn>, ModelError> {
     recipe.validate()?;
     task.validate()?;
     one_hidden_size(plans)?;
@@ -66,6 +121,26 @@ pub fn train_population_on<D: Device + ?Sized>(
         .collect();
     let mut curve = vec![Vec::with_capacity(recipe.curve_points); n];
     let mut curve_loss = vec![Vec::with_capacity(recipe.curve_points); n];
+    // Curve points already measured by the training resumed (0: a fresh start).
+    let mut resumed = 0;
+    if let Some(c) = checkpoints.load() {
+        let fits = (1..recipe.curve_points).contains(&c.curve_points)
+            && c.curve.len() == n
+            && c.curve_loss.len() == n
+            && c.curve.iter().all(|v| v.len() == c.curve_points)
+            && c.curve_loss.iter().all(|v| v.len() == c.curve_points - 1);
+        match fits.then(|| population.restore(dev, &c.device)) {
+            Some(Ok(())) => {
+                resumed = c.curve_points;
+                curve = c.curve;
+                curve_loss = c.curve_loss;
+            }
+            Some(Err(e)) => {
+                tracing::warn!("a training checkpoint does not fit: {e}; starting over")
+            }
+            None => tracing::warn!("a training checkpoint does not fit the recipe; starting over"),
+        }
+    }
     // Episodes since the last checkpoint, whose losses the device has summed.
     let mut since = 0usize;
     let close_interval = |population: &mut DevicePopulation,
@@ -83,8 +158,8 @@ pub fn train_population_on<D: Device + ?Sized>(
         }
         Ok(())
     };
-    let mut episode = 0;
-    for (k, &at) in curve_episodes.iter().enumerate() {
+    let mut episode = resumed.checked_sub(1).map_or(0, |k| curve_episodes[k]);
+    for (k, &at) in curve_episodes.iter().enumerate().skip(resumed) {
         if at > episode {
             train_span(&mut population, dev, recipe, plans, episode, at)?;
             since += at - episode;
@@ -98,6 +173,15 @@ pub fn train_population_on<D: Device + ?Sized>(
         let _s = tracing::debug_span!("curve_point", k).entered();
         for (c, f) in curve.iter_mut().zip(population.curve(dev)?) {
             c.push(f);
+        }
+        if k + 1 < recipe.curve_points {
+            let _s = tracing::debug_span!("save_checkpoint", k).entered();
+            checkpoints.save(&TrainingCheckpoint {
+                curve_points: k + 1,
+                curve: curve.clone(),
+                curve_loss: curve_loss.clone(),
+                device: population.state(dev)?,
+            });
         }
     }
     if recipe.episodes > episode {

@@ -39,7 +39,10 @@ pub mod trial;
 
 pub use arch::PrnnPlan;
 pub use arch::{Architecture, ArchitectureError, N_ARCHITECTURES, PATHWAYS};
-pub use device::{evaluate_population_on, train_population_on};
+pub use device::{
+    evaluate_population_on, train_population_on, train_population_resumable_on, NoCheckpoints,
+    TrainingCheckpoint, TrainingCheckpoints,
+};
 pub use evaluate::{evaluate_population, PrnnEvaluation, StepMeasures};
 pub use network::{clip_grad_norm, fan_in, init_bound, Prnn, PrnnAdam};
 pub use recipe::{EvaluationRecipe, QRecipe};
