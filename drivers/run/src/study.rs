@@ -14,7 +14,9 @@
 //!    the half-written networks of the shard, check every finished record (one that fails the
 //!    check — truncated, corrupt or missing files — is moved aside whole to
 //!    `networks/<id>.corrupt-…`, with a one-line warning, and trained again: nothing is lost,
-//!    nothing untrusted is read; a record of a network the study does not have stops the run);
+//!    nothing untrusted is read; a record of a network the study does not have, or of
+//!    another study — a `config.toml` edited after networks were trained — stops the run
+//!    before anything moves);
 //! 3. append a session to the shard's manifest, train the pending networks' work units in
 //!    parallel (each unit on one thread), count and time them, rewrite the session; after
 //!    SIGTERM / SIGINT ([`crate::interrupt`]) no unit starts, running ones stop at their next
