@@ -31,7 +31,10 @@
 #   1. the device mazes and sensing against the CPU's, bit for bit (tasks/tests/maze_device.rs);
 #   2. pRNN populations trained on the GPU against the CPU (model/tests/prnn_device.rs):
 #      expected equal bit for bit, as on the emulated device;
-#   3. tests/tiny/prnn.toml on the CPU and on the GPU, every record's arrays compared;
+#   3. tests/tiny/prnn.toml on the CPU and on the GPU, every record's arrays compared; then
+#      a longer variant (3 000 episodes) on the GPU killed with SIGKILL once it has kept a
+#      population checkpoint, run again (it must resume), its arrays against an uninterrupted
+#      GPU run's;
 #   4. configs/prnn-general.toml (6 450 networks, 400 000 episodes each) with --backend cuda,
 #      at most 5 minutes, and its manifest (network-episodes/s, device memory).
 # Logs and the manifest land in $OUT (or gpu-out/ when $OUT is unset; 7 files, within the
@@ -209,6 +212,27 @@ run_prnn() {
         cmp -s "$f" "/tmp/tiny-gpu/networks/${f#/tmp/tiny-cpu/networks/}" \
             && tiny_same=$((tiny_same + 1))
     done
+    # A GPU run killed (SIGKILL) once it has kept a checkpoint of its population, then run
+    # again: it resumes from the checkpoint and ends with the uninterrupted run's arrays.
+    sed 's/^episodes = 300$/episodes = 3000/' tests/tiny/prnn.toml >/tmp/ckpt.toml
+    rm -rf /tmp/ckpt-whole /tmp/ckpt-killed
+    $bin/prnn run /tmp/ckpt.toml --backend cuda -o /tmp/ckpt-whole -q >/dev/null 2>&1
+    $bin/prnn run /tmp/ckpt.toml --backend cuda -o /tmp/ckpt-killed -q >/dev/null 2>&1 &
+    local pid=$!
+    until ls /tmp/ckpt-killed/checkpoints/*.ckpt >/dev/null 2>&1 || ! kill -0 $pid 2>/dev/null; do
+        sleep 0.005
+    done
+    kill -9 $pid 2>/dev/null && wait $pid 2>/dev/null
+    local kept resumed ckpt_same=0 ckpt_all=0
+    kept=$(ls /tmp/ckpt-killed/checkpoints/*.ckpt 2>/dev/null | wc -l)
+    resumed=$($bin/prnn run /tmp/ckpt.toml --backend cuda -o /tmp/ckpt-killed 2>&1 \
+        | grep -c "resuming the population's training")
+    for f in /tmp/ckpt-whole/networks/*/arrays.npz; do
+        ckpt_all=$((ckpt_all + 1))
+        cmp -s "$f" "/tmp/ckpt-killed/networks/${f#/tmp/ckpt-whole/networks/}" \
+            && ckpt_same=$((ckpt_same + 1))
+    done
+    local ckpt="killed with $kept checkpoint(s), $resumed resumed, $ckpt_same/$ckpt_all arrays equal"
     t0=$(date +%s.%N)
     timeout 300 $bin/prnn run configs/prnn-general.toml --backend cuda -o /tmp/general -q \
         2>&1 | tee "$out/general.log"
@@ -217,9 +241,9 @@ run_prnn() {
     cp /tmp/general/manifest.json "$out/general-manifest.json" 2>/dev/null
     echo
     python3 - "$out" "$status_mazes" "$status_prnn" "$tiny_same/$tiny_all" "$wall" \
-        "$status_general" <<'PY'
+        "$status_general" "$ckpt" <<'PY'
 import json, pathlib, re, sys
-out, st_maze, st_prnn, tiny, wall, st_g = sys.argv[1:]
+out, st_maze, st_prnn, tiny, wall, st_g, ckpt = sys.argv[1:]
 out = pathlib.Path(out)
 read = lambda name: (out / name).read_text(errors="replace") if (out / name).exists() else ""
 card = read("card.txt").strip().splitlines()
@@ -231,6 +255,7 @@ def test_row(label, status, log):
 test_row("device mazes and sensing vs CPU", st_maze, read("test-mazes.log"))
 test_row("pRNN populations, GPU vs CPU", st_prnn, read("test-prnn.log"))
 print(f"{'tiny study: equal arrays.npz, GPU vs CPU':<44} {tiny}")
+print(f"{'GPU run killed after a checkpoint, resumed':<44} {ckpt}")
 print(f"{'general task, 6 450 networks, wall':<44} {wall} s (exit {st_g})")
 try:
     s = json.loads(read("general-manifest.json"))["sessions"][-1]
