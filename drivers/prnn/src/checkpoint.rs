@@ -49,13 +49,13 @@ pub struct PopulationCheckpoints {
 }
 
 impl PopulationCheckpoints {
-    /// The checkpoints of the population of `ids` (in order) of the study with `config_hash`,
-    /// in `dir`.
-    pub fn new(dir: &RunDir, config_hash_: &str, ids: &[u64]) -> Self {
+    /// The checkpoints, in `dir`, of the population of `ids` (in order) of the study whose
+    /// config hash is `study_hash`.
+    pub fn new(dir: &RunDir, study_hash: &str, ids: &[u64]) -> Self {
         let build = Build::current();
         let ids_text: Vec<String> = ids.iter().map(u64::to_string).collect();
         let key = config_hash(&format!(
-            "{config_hash_} {} {} {}",
+            "{study_hash} {} {} {}",
             build.version,
             build.git_commit,
             ids_text.join(",")
