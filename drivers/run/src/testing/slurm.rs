@@ -8,7 +8,7 @@
 //! unless `WIRING_REQUIRE_SLURM` is set (CI), when it fails.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -75,11 +75,12 @@ pub struct ArrayStudy<'a> {
     pub shards: u64,
 }
 
-/// Runs `study` in `dir` (the cluster's nodes must see it) once in one process (`-j 2`), then as an array `1..=shards` of the shipped
-/// `examples/cluster/slurm-array.sbatch` (one CPU a task); cancels the middle task once its
-/// log shows a finished network, checks the cancellation stopped it mid-shard and was recorded
-/// in its manifest, requeues it, waits for the array, merges, and compares with the single
-/// run: `study.csv` (timing aside) and every network's files ([`super::results`]). Prints what happened when.
+/// Runs `study` in `dir` (the cluster's nodes must see it) once in one process (`-j 2`), then
+/// as an array `1..=shards` of the shipped `examples/cluster/slurm-array.sbatch` (one CPU a
+/// task); cancels the middle task once its log shows a finished network, checks that the
+/// cancellation stopped it mid-shard and was recorded in its manifest, requeues it, waits for
+/// the array, merges, and compares with the single run: `study.csv` (timing aside) and every
+/// network's files ([`super::results`]). Prints what happened when.
 pub fn array_equals_single_run(slurm: &Slurm, study: &ArrayStudy, dir: &Path) {
     println!("slurm: {}", slurm.partition);
     let config = dir.join("study.toml");
@@ -272,7 +273,7 @@ fn run(cmd: &str, args: &[&str]) {
     );
 }
 
-fn last_session(manifest: &PathBuf) -> serde_json::Value {
+fn last_session(manifest: &Path) -> serde_json::Value {
     let text =
         fs::read_to_string(manifest).unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
