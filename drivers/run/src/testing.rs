@@ -139,6 +139,15 @@ pub fn check_bad_configs(
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Asserts that a command (`what`) succeeded, showing its stderr otherwise.
+pub fn assert_succeeded(done: &std::process::Output, what: &str) {
+    assert!(
+        done.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
 /// Runs `bin run -q ARGS CONFIG --out OUT` (asserting success, stderr shown otherwise), then
 /// `bin merge OUT`; returns what the merge printed.
 pub fn run_and_merge(bin: &str, args: &[&str], config: &Path, out: &Path) -> String {
@@ -150,13 +159,9 @@ pub fn run_and_merge(bin: &str, args: &[&str], config: &Path, out: &Path) -> Str
         .arg(out)
         .output()
         .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_succeeded(&run, "run");
     let merge = Command::new(bin).arg("merge").arg(out).output().unwrap();
-    assert!(merge.status.success());
+    assert_succeeded(&merge, "merge");
     String::from_utf8_lossy(&merge.stdout).into_owned()
 }
 

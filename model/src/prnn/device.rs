@@ -60,6 +60,11 @@ pub trait TrainingCheckpoints {
     /// Keeps `checkpoint` in place of the last one. A checkpoint that cannot be kept costs
     /// only the time it would have saved: the store reports it, training goes on.
     fn save(&mut self, checkpoint: &TrainingCheckpoint);
+    /// Whether the store keeps checkpoints at all (`false`: the training does not download
+    /// its state to hand over).
+    fn keeps(&self) -> bool {
+        true
+    }
 }
 
 /// No checkpoints: a training that starts from the beginning and keeps nothing.
@@ -70,6 +75,9 @@ impl TrainingCheckpoints for NoCheckpoints {
         None
     }
     fn save(&mut self, _: &TrainingCheckpoint) {}
+    fn keeps(&self) -> bool {
+        false
+    }
 }
 
 /// A population's training after `curve_points` points of its curve: episodes up to
@@ -174,7 +182,7 @@ pub fn train_population_resumable_on<D: Device + ?Sized>(
         for (c, f) in curve.iter_mut().zip(population.curve(dev)?) {
             c.push(f);
         }
-        if k + 1 < recipe.curve_points {
+        if k + 1 < recipe.curve_points && checkpoints.keeps() {
             let _s = tracing::debug_span!("save_checkpoint", k).entered();
             checkpoints.save(&TrainingCheckpoint {
                 curve_points: k + 1,

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use super::table_without;
+use super::{assert_succeeded, table_without};
 
 /// A study to stop: three or more networks trained one after another (`-j 1`), each long
 /// enough (a second or two) for a signal to land inside it.
@@ -54,11 +54,7 @@ impl SignalStudy<'_> {
             sleep(Duration::from_millis(5));
         }
         let done = child.wait_with_output().unwrap();
-        assert!(
-            done.status.success(),
-            "{}",
-            String::from_utf8_lossy(&done.stderr)
-        );
+        assert_succeeded(&done, "the uninterrupted run");
         (config, whole, first.unwrap_or(t0.elapsed()))
     }
 
@@ -66,11 +62,7 @@ impl SignalStudy<'_> {
     /// table (timing aside) and every network's files byte for byte.
     fn resume_to(&self, config: &Path, out: &Path, whole: &Path) {
         let resumed = self.start(config, out).wait_with_output().unwrap();
-        assert!(
-            resumed.status.success(),
-            "{}",
-            String::from_utf8_lossy(&resumed.stderr)
-        );
+        assert_succeeded(&resumed, "the resumed run");
         assert_eq!(
             table_without(whole, self.timing),
             table_without(out, self.timing)

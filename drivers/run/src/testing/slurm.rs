@@ -13,7 +13,7 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use super::table_without;
+use super::{assert_succeeded, table_without};
 
 /// The environment variable that turns "no Slurm here" from a skip into a failure.
 pub const REQUIRE_ENV: &str = "WIRING_REQUIRE_SLURM";
@@ -93,11 +93,7 @@ pub fn array_equals_single_run(slurm: &Slurm, study: &ArrayStudy, dir: &Path) {
         .arg(&config)
         .output()
         .unwrap();
-    assert!(
-        done.status.success(),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    assert_succeeded(&done, "the single run");
     println!("single run: {:.1} s", t0.elapsed().as_secs_f64());
 
     let (out, logs) = (dir.join("array"), dir.join("logs"));
@@ -121,12 +117,8 @@ pub fn array_equals_single_run(slurm: &Slurm, study: &ArrayStudy, dir: &Path) {
         .arg(root.join("examples/cluster/slurm-array.sbatch"))
         .output()
         .unwrap();
+    assert_succeeded(&submitted, "sbatch");
     let said = String::from_utf8_lossy(&submitted.stdout);
-    assert!(
-        submitted.status.success(),
-        "sbatch: {}",
-        String::from_utf8_lossy(&submitted.stderr)
-    );
     let job = said.trim().split(';').next().unwrap().to_string();
     println!("submitted array job {job}: tasks 1-{}", study.shards);
 
@@ -196,11 +188,7 @@ pub fn array_equals_single_run(slurm: &Slurm, study: &ArrayStudy, dir: &Path) {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        merged.status.success(),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
+    assert_succeeded(&merged, "merge");
     assert_eq!(
         table_without(&single, study.timing),
         table_without(&out, study.timing)
@@ -224,11 +212,7 @@ fn states(job: &str) -> std::collections::BTreeMap<String, String> {
         .args(["-h", "-t", "all", "-r", "-j", job, "-o", "%i %T"])
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "squeue: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_succeeded(&o, "squeue");
     String::from_utf8_lossy(&o.stdout)
         .lines()
         .filter_map(|l| l.split_once(' '))
@@ -265,12 +249,7 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 
 fn run(cmd: &str, args: &[&str]) {
     let o = Command::new(cmd).args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{cmd} {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_succeeded(&o, &format!("{cmd} {}", args.join(" ")));
 }
 
 fn last_session(manifest: &Path) -> serde_json::Value {
